@@ -1,0 +1,49 @@
+#include "cv-status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char last_message[512];
+
+const char *
+cv_status_name (cv_status status)
+{
+  switch (status)
+    {
+    case CV_OK: return "ok";
+    case CV_ERR_TRUNCATED: return "truncated input";
+    case CV_ERR_MALFORMED: return "malformed input";
+    case CV_ERR_TOO_LARGE: return "input too large";
+    case CV_ERR_UNSUPPORTED: return "unsupported";
+    case CV_ERR_INVALID: return "invalid";
+    case CV_ERR_AUTH: return "authentication failed";
+    case CV_ERR_CRYPTO: return "cryptographic failure";
+    case CV_ERR_STATE: return "not allowed in this state";
+    case CV_ERR_NOMEM: return "out of memory";
+    case CV_ERR_ARGUMENT: return "invalid argument";
+    }
+  return "unknown status";
+}
+
+const char *
+cv_status_message (void)
+{
+  return last_message;
+}
+
+cv_status
+cv_fail (cv_status status, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (last_message, sizeof last_message, fmt, ap);
+  va_end (ap);
+  return status;
+}
+
+void
+cv_status_clear (void)
+{
+  last_message[0] = '\0';
+}
