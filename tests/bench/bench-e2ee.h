@@ -1,0 +1,9 @@
+/* Sections of bench-e2ee; each lives in its own bench-e2ee-*.c file. */
+#pragma once
+
+#include "bench-common.h"
+
+/* Add a section: declare its function here, list it in BENCH_E2EE_SECTIONS,
+ * and add its file to bench_e2ee_sources in tests/bench/meson.build. */
+
+#define BENCH_E2EE_SECTIONS
