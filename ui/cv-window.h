@@ -1,0 +1,16 @@
+#pragma once
+
+#include <adwaita.h>
+
+#include "cv-application.h"
+
+G_BEGIN_DECLS
+
+#define CV_TYPE_WINDOW (cv_window_get_type ())
+G_DECLARE_FINAL_TYPE (CvWindow, cv_window, CV, WINDOW, AdwApplicationWindow)
+
+CvWindow *cv_window_new         (CvApplication *application);
+void      cv_window_open_invite (CvWindow      *self,
+                                 const char    *invite);
+
+G_END_DECLS
