@@ -6,4 +6,7 @@
 /* Add a section: declare its function here, list it in BENCH_E2EE_SECTIONS,
  * and add its file to bench_e2ee_sources in tests/bench/meson.build. */
 
-#define BENCH_E2EE_SECTIONS
+void bench_hpke_run (double seconds);
+
+#define BENCH_E2EE_SECTIONS \
+  { "hpke", bench_hpke_run },
