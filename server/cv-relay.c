@@ -227,6 +227,18 @@ cv_srtp_profile_name (CvSrtpProfile profile)
     }
 }
 
+gboolean
+cv_srtp_profile_from_name (const char *name, CvSrtpProfile *profile_out)
+{
+  if (g_strcmp0 (name, "AEAD_AES_128_GCM") == 0)
+    *profile_out = CV_SRTP_PROFILE_AEAD_AES_128_GCM;
+  else if (g_strcmp0 (name, "AES_CM_128_HMAC_SHA1_80") == 0)
+    *profile_out = CV_SRTP_PROFILE_AES_CM_128_HMAC_SHA1_80;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static void
 ensure_srtp_init (void)
 {
@@ -236,8 +248,11 @@ ensure_srtp_init (void)
     {
       srtp_err_status_t st = srtp_init ();
 
+      /* Another user in the process (GStreamer's srtp elements) may have
+       * initialised it already, which libsrtp reports as an error; a real
+       * failure shows when the first context is made. */
       if (st != srtp_err_status_ok)
-        g_warning ("srtp_init failed: %d", st);
+        g_debug ("srtp_init: %d", st);
       g_once_init_leave (&once, 1);
     }
 }
@@ -641,8 +656,15 @@ speaker_tick (CvRelay *self, gint64 now)
         ev->shared = g_atomic_rc_box_acquire (self->shared);
         ev->meeting_id = g_strdup (meeting->id);
         ev->participant_id = best->id;
-        g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
-                                    speaker_event_cb, ev, speaker_event_free);
+        GSource *source = g_idle_source_new ();
+
+        /* Not g_main_context_invoke(): it would run the callback right here
+         * when no thread is iterating the main context. */
+        g_source_set_priority (source, G_PRIORITY_DEFAULT);
+        g_source_set_callback (source, speaker_event_cb, ev, speaker_event_free);
+        g_source_set_static_name (source, "[cv-relay] active speaker");
+        g_source_attach (source, self->main_context);
+        g_source_unref (source);
       }
     }
   self->next_speaker_tick_us = now + (gint64) self->speaker_window_ms * 1000;
@@ -677,12 +699,15 @@ count_srtp_error (CvRelay *self, srtp_err_status_t st)
     return TRUE;
   if (st == srtp_err_status_replay_fail || st == srtp_err_status_replay_old)
     STAT_INC (self, dropped_replay);
-  else if (st == srtp_err_status_auth_fail)
-    STAT_INC (self, dropped_auth);
+  else if (st == srtp_err_status_auth_fail || st == srtp_err_status_cant_check)
+    STAT_INC (self, dropped_auth);       /* cant_check: SRTCP without the E flag */
   else if (st == srtp_err_status_no_ctx)
     STAT_INC (self, dropped_unknown_ssrc);
   else
-    STAT_INC (self, dropped_malformed);
+    {
+      g_debug ("relay: libsrtp refused a packet: %d", (int) st);
+      STAT_INC (self, dropped_malformed);
+    }
   return FALSE;
 }
 

@@ -32,6 +32,9 @@ gsize cv_srtp_profile_key_length (CvSrtpProfile profile);
 gsize cv_srtp_profile_salt_length (CvSrtpProfile profile);
 gsize cv_srtp_profile_key_material_length (CvSrtpProfile profile);
 const char *cv_srtp_profile_name (CvSrtpProfile profile);
+/* Parses the names above (as carried in the join answer's "profile");
+ * FALSE for anything else. */
+gboolean cv_srtp_profile_from_name (const char *name, CvSrtpProfile *profile_out);
 
 /* Stream SSRCs: the relay hands each participant a base (a multiple of
  * CV_RELAY_SSRC_STRIDE); the participant sends on base + CV_RELAY_SLOT_*. */
