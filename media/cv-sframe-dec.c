@@ -1,0 +1,238 @@
+/* cvsframedec: decrypts SFrame-protected frames in place.
+ *
+ * A frame that does not decrypt (corrupted, forged, replayed, from an
+ * unknown epoch or sender) is dropped and counted on the key ring; the
+ * stream goes on with the next frame. The decrypted frame's caps are not in
+ * the ciphertext, so the pipeline states them with the "caps" property.
+ */
+#include "cv-sframe-dec.h"
+
+#include "cv-frame-keys.h"
+
+GST_DEBUG_CATEGORY_STATIC (cv_sframe_dec_debug);
+#define GST_CAT_DEFAULT cv_sframe_dec_debug
+
+struct _CvSframeDec
+{
+  GstBaseTransform parent_instance;
+
+  /* Under the object lock. */
+  CvFrameKeys *keys;
+  GstCaps *caps;
+  guint64 decrypted;
+  guint64 dropped;
+  gint64 last_sender; /* -1 before the first frame */
+};
+
+G_DEFINE_FINAL_TYPE (CvSframeDec, cv_sframe_dec, GST_TYPE_BASE_TRANSFORM)
+
+enum {
+  PROP_0,
+  PROP_KEYS,
+  PROP_CAPS,
+  PROP_DECRYPTED,
+  PROP_DROPPED,
+  PROP_LAST_SENDER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GstStaticPadTemplate sink_template =
+  GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                           GST_STATIC_CAPS ("application/x-sframe"));
+static GstStaticPadTemplate src_template =
+  GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+static GstCaps *
+cv_sframe_dec_transform_caps (GstBaseTransform *trans,
+                              GstPadDirection   direction,
+                              GstCaps          *caps,
+                              GstCaps          *filter)
+{
+  CvSframeDec *self = CV_SFRAME_DEC (trans);
+  GstCaps *result;
+
+  if (direction == GST_PAD_SINK)
+    {
+      GST_OBJECT_LOCK (self);
+      result = self->caps ? gst_caps_ref (self->caps) : gst_caps_new_any ();
+      GST_OBJECT_UNLOCK (self);
+    }
+  else
+    {
+      result = gst_caps_new_empty_simple ("application/x-sframe");
+    }
+
+  if (filter != NULL)
+    {
+      GstCaps *tmp = gst_caps_intersect_full (filter, result, GST_CAPS_INTERSECT_FIRST);
+      gst_caps_unref (result);
+      result = tmp;
+    }
+  return result;
+}
+
+static GstFlowReturn
+cv_sframe_dec_transform_ip (GstBaseTransform *trans,
+                            GstBuffer        *buf)
+{
+  CvSframeDec *self = CV_SFRAME_DEC (trans);
+  g_autoptr (CvFrameKeys) keys = NULL;
+  cv_sframe_frame_info info;
+  gsize offset = 0, len = 0;
+  GstMapInfo map;
+  cv_status st;
+
+  GST_OBJECT_LOCK (self);
+  keys = self->keys ? g_object_ref (self->keys) : NULL;
+  GST_OBJECT_UNLOCK (self);
+
+  if (keys == NULL)
+    {
+      GST_OBJECT_LOCK (self);
+      self->dropped++;
+      GST_OBJECT_UNLOCK (self);
+      return GST_BASE_TRANSFORM_FLOW_DROPPED;
+    }
+
+  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
+    return GST_FLOW_ERROR;
+  st = cv_frame_keys_decrypt (keys, map.data, map.size, &offset, &len, &info);
+  gst_buffer_unmap (buf, &map);
+
+  if (st != CV_OK)
+    {
+      cv_frame_keys_count_drop (keys, cv_frame_keys_reason_for_status (st));
+      GST_OBJECT_LOCK (self);
+      self->dropped++;
+      GST_OBJECT_UNLOCK (self);
+      GST_DEBUG_OBJECT (self, "frame dropped: %s", cv_status_message ());
+      return GST_BASE_TRANSFORM_FLOW_DROPPED;
+    }
+
+  gst_buffer_resize (buf, offset, len);
+  GST_OBJECT_LOCK (self);
+  self->decrypted++;
+  self->last_sender = info.sender_index;
+  GST_OBJECT_UNLOCK (self);
+  return GST_FLOW_OK;
+}
+
+static void
+cv_sframe_dec_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  CvSframeDec *self = CV_SFRAME_DEC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_KEYS:
+      g_value_set_object (value, self->keys);
+      break;
+    case PROP_CAPS:
+      gst_value_set_caps (value, self->caps);
+      break;
+    case PROP_DECRYPTED:
+      g_value_set_uint64 (value, self->decrypted);
+      break;
+    case PROP_DROPPED:
+      g_value_set_uint64 (value, self->dropped);
+      break;
+    case PROP_LAST_SENDER:
+      g_value_set_int64 (value, self->last_sender);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+cv_sframe_dec_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  CvSframeDec *self = CV_SFRAME_DEC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_KEYS:
+      g_set_object (&self->keys, g_value_get_object (value));
+      break;
+    case PROP_CAPS:
+      gst_caps_replace (&self->caps, (GstCaps *) gst_value_get_caps (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  GST_OBJECT_UNLOCK (self);
+
+  if (prop_id == PROP_CAPS)
+    gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
+}
+
+static void
+cv_sframe_dec_finalize (GObject *object)
+{
+  CvSframeDec *self = CV_SFRAME_DEC (object);
+
+  g_clear_object (&self->keys);
+  gst_clear_caps (&self->caps);
+
+  G_OBJECT_CLASS (cv_sframe_dec_parent_class)->finalize (object);
+}
+
+static void
+cv_sframe_dec_class_init (CvSframeDecClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+
+  object_class->get_property = cv_sframe_dec_get_property;
+  object_class->set_property = cv_sframe_dec_set_property;
+  object_class->finalize = cv_sframe_dec_finalize;
+
+  properties[PROP_KEYS] =
+    g_param_spec_object ("keys", "Keys", "The meeting's SFrame key ring", CV_TYPE_FRAME_KEYS,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAPS] =
+    g_param_spec_boxed ("caps", "Caps", "Caps of the decrypted frames", GST_TYPE_CAPS,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DECRYPTED] =
+    g_param_spec_uint64 ("decrypted", "Decrypted", "Frames decrypted", 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DROPPED] =
+    g_param_spec_uint64 ("dropped", "Dropped", "Frames that did not decrypt and were dropped",
+                         0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_SENDER] =
+    g_param_spec_int64 ("last-sender", "Last sender", "MLS leaf index of the last decrypted frame's sender",
+                        -1, G_MAXUINT32, -1, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "SFrame decrypter", "Filter/Decoder/Decrypter",
+                                         "Decrypts end-to-end encrypted media frames (SFrame, RFC 9605)",
+                                         "The Conclave developers");
+
+  trans_class->transform_caps = cv_sframe_dec_transform_caps;
+  trans_class->transform_ip = cv_sframe_dec_transform_ip;
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = FALSE;
+
+  GST_DEBUG_CATEGORY_INIT (cv_sframe_dec_debug, "cvsframedec", 0, "SFrame decrypter");
+}
+
+static void
+cv_sframe_dec_init (CvSframeDec *self)
+{
+  self->last_sender = -1;
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}

@@ -1,0 +1,227 @@
+/* cvsframeenc: encrypts each encoded frame with SFrame (RFC 9605).
+ *
+ * It sits between the encoder and the payloader, so that what leaves the
+ * machine is ciphertext whatever the transport does. Until the meeting has
+ * keys (the MLS group is not yet established) frames are dropped, never
+ * sent in the clear.
+ */
+#include "cv-sframe-enc.h"
+
+#include "cv-frame-keys.h"
+
+GST_DEBUG_CATEGORY_STATIC (cv_sframe_enc_debug);
+#define GST_CAT_DEFAULT cv_sframe_enc_debug
+
+struct _CvSframeEnc
+{
+  GstBaseTransform parent_instance;
+
+  /* Under the object lock. */
+  CvFrameKeys *keys;
+  guint context;
+  guint64 unkeyed_drops;
+};
+
+G_DEFINE_FINAL_TYPE (CvSframeEnc, cv_sframe_enc, GST_TYPE_BASE_TRANSFORM)
+
+enum {
+  PROP_0,
+  PROP_KEYS,
+  PROP_CONTEXT,
+  PROP_UNKEYED_DROPS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GstStaticPadTemplate sink_template =
+  GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template =
+  GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                           GST_STATIC_CAPS ("application/x-sframe"));
+
+static GstCaps *
+cv_sframe_enc_transform_caps (GstBaseTransform *trans,
+                              GstPadDirection   direction,
+                              GstCaps          *caps,
+                              GstCaps          *filter)
+{
+  GstCaps *result;
+
+  if (direction == GST_PAD_SINK)
+    result = gst_caps_new_empty_simple ("application/x-sframe");
+  else
+    result = gst_caps_new_any ();
+
+  if (filter != NULL)
+    {
+      GstCaps *tmp = gst_caps_intersect_full (filter, result, GST_CAPS_INTERSECT_FIRST);
+      gst_caps_unref (result);
+      result = tmp;
+    }
+  return result;
+}
+
+static gboolean
+cv_sframe_enc_transform_size (GstBaseTransform *trans,
+                              GstPadDirection   direction,
+                              GstCaps          *caps,
+                              gsize             size,
+                              GstCaps          *othercaps,
+                              gsize            *othersize)
+{
+  if (direction == GST_PAD_SINK)
+    *othersize = size + cv_frame_keys_overhead ();
+  else
+    *othersize = size > cv_frame_keys_overhead () ? size - cv_frame_keys_overhead () : 0;
+  return TRUE;
+}
+
+static GstFlowReturn
+cv_sframe_enc_transform (GstBaseTransform *trans,
+                         GstBuffer        *inbuf,
+                         GstBuffer        *outbuf)
+{
+  CvSframeEnc *self = CV_SFRAME_ENC (trans);
+  g_autoptr (CvFrameKeys) keys = NULL;
+  GstMapInfo in, out;
+  gsize out_len = 0;
+  guint context;
+  cv_status st;
+
+  GST_OBJECT_LOCK (self);
+  keys = self->keys ? g_object_ref (self->keys) : NULL;
+  context = self->context;
+  GST_OBJECT_UNLOCK (self);
+
+  if (keys == NULL || !cv_frame_keys_has_epoch (keys))
+    {
+      GST_OBJECT_LOCK (self);
+      self->unkeyed_drops++;
+      GST_OBJECT_UNLOCK (self);
+      GST_LOG_OBJECT (self, "no meeting keys yet: frame dropped");
+      return GST_BASE_TRANSFORM_FLOW_DROPPED;
+    }
+
+  if (!gst_buffer_map (inbuf, &in, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  if (!gst_buffer_map (outbuf, &out, GST_MAP_WRITE))
+    {
+      gst_buffer_unmap (inbuf, &in);
+      return GST_FLOW_ERROR;
+    }
+  st = cv_frame_keys_encrypt (keys, context, in.data, in.size, out.data, out.size, &out_len);
+  gst_buffer_unmap (outbuf, &out);
+  gst_buffer_unmap (inbuf, &in);
+
+  if (st != CV_OK)
+    {
+      /* A spent counter or a stream limit: refuse loudly, the stream cannot go on. */
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Cannot encrypt a media frame"),
+                         ("%s", cv_status_message ()));
+      return GST_FLOW_ERROR;
+    }
+  gst_buffer_set_size (outbuf, out_len);
+  return GST_FLOW_OK;
+}
+
+static void
+cv_sframe_enc_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  CvSframeEnc *self = CV_SFRAME_ENC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_KEYS:
+      g_value_set_object (value, self->keys);
+      break;
+    case PROP_CONTEXT:
+      g_value_set_uint (value, self->context);
+      break;
+    case PROP_UNKEYED_DROPS:
+      g_value_set_uint64 (value, self->unkeyed_drops);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+cv_sframe_enc_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  CvSframeEnc *self = CV_SFRAME_ENC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id)
+    {
+    case PROP_KEYS:
+      g_set_object (&self->keys, g_value_get_object (value));
+      break;
+    case PROP_CONTEXT:
+      self->context = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+cv_sframe_enc_finalize (GObject *object)
+{
+  CvSframeEnc *self = CV_SFRAME_ENC (object);
+
+  g_clear_object (&self->keys);
+
+  G_OBJECT_CLASS (cv_sframe_enc_parent_class)->finalize (object);
+}
+
+static void
+cv_sframe_enc_class_init (CvSframeEncClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+
+  object_class->get_property = cv_sframe_enc_get_property;
+  object_class->set_property = cv_sframe_enc_set_property;
+  object_class->finalize = cv_sframe_enc_finalize;
+
+  properties[PROP_KEYS] =
+    g_param_spec_object ("keys", "Keys", "The meeting's SFrame key ring", CV_TYPE_FRAME_KEYS,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONTEXT] =
+    g_param_spec_uint ("context", "Context", "SFrame context of this stream (one per outgoing stream)",
+                       0, CV_SFRAME_KEYRING_MAX_CONTEXTS - 1, 0,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UNKEYED_DROPS] =
+    g_param_spec_uint64 ("unkeyed-drops", "Unkeyed drops", "Frames dropped because no key was installed yet",
+                         0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "SFrame encrypter", "Filter/Encoder/Encrypter",
+                                         "Encrypts encoded media frames end to end with SFrame (RFC 9605)",
+                                         "The Conclave developers");
+
+  trans_class->transform_caps = cv_sframe_enc_transform_caps;
+  trans_class->transform_size = cv_sframe_enc_transform_size;
+  trans_class->transform = cv_sframe_enc_transform;
+  trans_class->passthrough_on_same_caps = FALSE;
+
+  GST_DEBUG_CATEGORY_INIT (cv_sframe_enc_debug, "cvsframeenc", 0, "SFrame encrypter");
+}
+
+static void
+cv_sframe_enc_init (CvSframeEnc *self)
+{
+}
