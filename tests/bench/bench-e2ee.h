@@ -7,6 +7,8 @@
  * and add its file to bench_e2ee_sources in tests/bench/meson.build. */
 
 void bench_hpke_run (double seconds);
+void bench_sframe_run (double seconds);
 
 #define BENCH_E2EE_SECTIONS \
-  { "hpke", bench_hpke_run },
+  { "hpke", bench_hpke_run }, \
+  { "sframe", bench_sframe_run },
