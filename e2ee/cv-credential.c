@@ -774,6 +774,32 @@ store_outcome_clear (store_outcome *o)
   memset (o, 0, sizeof *o);
 }
 
+static cv_cred_reason reason_for_x509_error (int error);
+
+/* Finds the first certificate of the chain (leaf first) that is not valid
+ * at `at`, and makes it the outcome's error. */
+static void
+first_time_error (STACK_OF (X509) *chain, time_t at, store_outcome *o, X509 **current)
+{
+  int n = chain ? sk_X509_num (chain) : 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      X509 *x = sk_X509_value (chain, i);
+      time_t t = at;
+
+      if (X509_cmp_time (X509_get0_notBefore (x), &t) > 0)
+        o->error = X509_V_ERR_CERT_NOT_YET_VALID;
+      else if (X509_cmp_time (X509_get0_notAfter (x), &t) < 0)
+        o->error = X509_V_ERR_CERT_HAS_EXPIRED;
+      else
+        continue;
+      o->depth = i;
+      *current = x;
+      return;
+    }
+}
+
 static int
 verify_callback (int ok, X509_STORE_CTX *ctx)
 {
@@ -853,6 +879,11 @@ verify_with_store (const cv_trust_store *ts, X509 *leaf, STACK_OF (X509) *untrus
           goto out;
         }
       o->depth = X509_STORE_CTX_get_error_depth (ctx);
+      /* OpenSSL consults CRLs before it checks validity periods; a
+       * certificate that is itself out of its validity period says more
+       * than a CRL that does not cover the check time. */
+      if (reason_for_x509_error (o->error) == CV_CRED_REASON_REVOCATION_UNKNOWN)
+        first_time_error (X509_STORE_CTX_get0_chain (ctx), at, o, &current);
       if (current != NULL && (st = name_oneline (X509_get_subject_name (current), &o->error_subject)) != CV_OK)
         goto out;
     }
@@ -914,6 +945,18 @@ static bool
 reason_is_anchored (cv_cred_reason reason)
 {
   return reason != CV_CRED_REASON_UNTRUSTED_ISSUER && reason != CV_CRED_REASON_SELF_SIGNED;
+}
+
+static bool
+is_self_signed (X509 *x)
+{
+  EVP_PKEY *key = X509_get0_pubkey (x);
+  bool self = key != NULL
+              && X509_NAME_cmp (X509_get_subject_name (x), X509_get_issuer_name (x)) == 0
+              && X509_verify (x, key) == 1;
+
+  ERR_clear_error ();
+  return self;
 }
 
 /* ---- Results ---- */
@@ -978,9 +1021,10 @@ cv_cred_basic (const uint8_t *identity, size_t identity_len, cv_cred_result **ou
   cv_cred_result *r;
   cv_status st;
 
+  if (out != NULL)
+    *out = NULL;
   if (out == NULL || (identity == NULL && identity_len > 0))
     return cv_fail (CV_ERR_ARGUMENT, "cv_cred_basic: missing argument");
-  *out = NULL;
   if (identity_len > CV_CRED_MAX_CERT_SIZE)
     return cv_fail (CV_ERR_TOO_LARGE, "basic credential: identity of %zu bytes exceeds the limit of %d",
                     identity_len, CV_CRED_MAX_CERT_SIZE);
@@ -1034,10 +1078,11 @@ cv_cred_verify (const cv_trust_store *partner, const cv_trust_store *service,
   cv_cred_reason parse_reason = CV_CRED_REASON_NONE;
   char parse_message[512] = "";
 
+  if (out != NULL)
+    *out = NULL;
   if (out == NULL || (chain == NULL && chain_len > 0)
       || (signature_key == NULL && signature_key_len > 0))
     return cv_fail (CV_ERR_ARGUMENT, "cv_cred_verify: missing argument");
-  *out = NULL;
   memset (outcomes, 0, sizeof outcomes);
   r = calloc (1, sizeof *r);
   if (r == NULL)
@@ -1189,6 +1234,15 @@ cv_cred_verify (const cv_trust_store *partner, const cv_trust_store *service,
 
     if (!reason_is_anchored (reasons[0]) && reason_is_anchored (reasons[1]))
       pick = 1;
+    /* OpenSSL calls a self-issued leaf without keyCertSign "no issuer";
+     * for the user it is still a certificate that vouches for itself. */
+    if (!reason_is_anchored (reasons[pick]) && is_self_signed (certs[0]))
+      {
+        st = result_unverified (r, CV_CRED_REASON_SELF_SIGNED,
+                                "the leaf certificate ('%s') is signed by its own key and neither store trusts it",
+                                r->leaf ? r->leaf->subject : "?");
+        goto done;
+      }
     st = result_unverified (r, reasons[pick], "%s at depth %d ('%s'), checked against the %s at %s",
                             x509_error_text (outcomes[pick].error), outcomes[pick].depth,
                             outcomes[pick].error_subject ? outcomes[pick].error_subject : "?",
