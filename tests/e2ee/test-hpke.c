@@ -1,5 +1,7 @@
-/* HPKE (RFC 9180): the official test vectors, a round trip through every
- * suite and mode (the vectors have no P-384 KEM), and refusals of bad input.
+/* HPKE (RFC 9180): the official test vectors, the MLS EncryptWithLabel
+ * vectors of crypto-basics.json (the only known answers for the P-384 KEM,
+ * which the HPKE vectors lack), a round trip through every suite and mode,
+ * and refusals of bad input.
  *
  * Vector counts are printed per mode (one tally each) with the KEM id as the
  * suite number; each vector entry is one case and passes only when key
@@ -264,6 +266,113 @@ run_vectors (void)
     status |= cv_test_tally_finish (tallies[m]);
   json_node_unref (root);
   return status;
+}
+
+/* ---- MLS EncryptWithLabel (RFC 9420 §5.1.3): a known answer for P-384 ---- */
+
+/* The HPKE configuration of each MLS cipher suite (RFC 9420 §17.1). */
+static const cv_hpke_suite mls_hpke[8] = {
+  [1] = { CV_HPKE_KEM_X25519_SHA256, CV_HPKE_KDF_HKDF_SHA256, CV_HPKE_AEAD_AES_128_GCM },
+  [2] = { CV_HPKE_KEM_P256_SHA256, CV_HPKE_KDF_HKDF_SHA256, CV_HPKE_AEAD_AES_128_GCM },
+  [3] = { CV_HPKE_KEM_X25519_SHA256, CV_HPKE_KDF_HKDF_SHA256, CV_HPKE_AEAD_CHACHA20_POLY1305 },
+  [4] = { CV_HPKE_KEM_X448_SHA512, CV_HPKE_KDF_HKDF_SHA512, CV_HPKE_AEAD_AES_256_GCM },
+  [5] = { CV_HPKE_KEM_P521_SHA512, CV_HPKE_KDF_HKDF_SHA512, CV_HPKE_AEAD_AES_256_GCM },
+  [6] = { CV_HPKE_KEM_X448_SHA512, CV_HPKE_KDF_HKDF_SHA512, CV_HPKE_AEAD_CHACHA20_POLY1305 },
+  [7] = { CV_HPKE_KEM_P384_SHA384, CV_HPKE_KDF_HKDF_SHA384, CV_HPKE_AEAD_AES_256_GCM },
+};
+
+/* opaque<V> with the MLS variable-length integer (RFC 9420 §2.1.2). */
+static void
+append_opaque (GByteArray *out, const uint8_t *data, size_t len)
+{
+  uint8_t prefix[4];
+  size_t n;
+
+  if (len < 64)
+    {
+      prefix[0] = (uint8_t) len;
+      n = 1;
+    }
+  else if (len < 16384)
+    {
+      prefix[0] = (uint8_t) (0x40 | len >> 8);
+      prefix[1] = (uint8_t) len;
+      n = 2;
+    }
+  else
+    {
+      prefix[0] = (uint8_t) (0x80 | len >> 24);
+      prefix[1] = (uint8_t) (len >> 16);
+      prefix[2] = (uint8_t) (len >> 8);
+      prefix[3] = (uint8_t) len;
+      n = 4;
+    }
+  g_byte_array_append (out, prefix, (guint) n);
+  g_byte_array_append (out, data, (guint) len);
+}
+
+/* DecryptWithLabel = OpenBase(kem_output, priv, EncryptContext, "", ciphertext),
+ * with EncryptContext = { opaque label<V> = "MLS 1.0 " + Label; opaque context<V> }. */
+static int
+run_mls_encrypt_with_label (void)
+{
+  JsonNode *root = cv_test_load_json ("mls/crypto-basics.json");
+  JsonArray *entries = json_node_get_array (root);
+  cv_test_tally *t = cv_test_tally_new ("hpke via crypto-basics encrypt_with_label (suite = MLS suite)");
+
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *v = json_array_get_object_element (entries, i);
+      unsigned mls_suite = (unsigned) json_object_get_int_member (v, "cipher_suite");
+      JsonObject *e = json_object_get_object_member (v, "encrypt_with_label");
+
+      if (mls_suite < 1 || mls_suite > 7 || e == NULL)
+        {
+          cv_test_tally_skip (t, mls_suite, "no HPKE configuration for this MLS suite");
+          continue;
+        }
+      const cv_hpke_suite *suite = &mls_hpke[mls_suite];
+      cv_bytes priv = cv_test_hex (e, "priv"), pub = cv_test_hex (e, "pub");
+      cv_bytes context = cv_test_hex (e, "context"), kem_output = cv_test_hex (e, "kem_output");
+      cv_bytes ct = cv_test_hex (e, "ciphertext"), pt_want = cv_test_hex (e, "plaintext");
+      cv_bytes pk = CV_BYTES_INIT, pt = CV_BYTES_INIT, enc = CV_BYTES_INIT, ct2 = CV_BYTES_INIT;
+      g_autofree char *label = g_strconcat ("MLS 1.0 ", json_object_get_string_member (e, "label"), NULL);
+      GByteArray *info = g_byte_array_new ();
+
+      append_opaque (info, (const uint8_t *) label, strlen (label));
+      append_opaque (info, context.data, context.len);
+      bool ok = expect_ok ("public key of priv",
+                           cv_hpke_public_key_from_private (suite->kem, priv.data, priv.len, &pk))
+                && match ("pub", &pk, &pub)
+                && expect_ok ("OpenBase", cv_hpke_open_base (suite, priv.data, priv.len,
+                                                             kem_output.data, kem_output.len,
+                                                             info->data, info->len, NULL, 0,
+                                                             ct.data, ct.len, &pt))
+                && match ("plaintext", &pt, &pt_want);
+      cv_bytes_clear (&pt);
+      /* And our own SealBase to the same key opens there too. */
+      ok = ok && expect_ok ("SealBase", cv_hpke_seal_base (suite, pub.data, pub.len, info->data, info->len,
+                                                           NULL, 0, pt_want.data, pt_want.len, &enc, &ct2))
+           && expect_ok ("OpenBase (ours)", cv_hpke_open_base (suite, priv.data, priv.len, enc.data, enc.len,
+                                                               info->data, info->len, NULL, 0,
+                                                               ct2.data, ct2.len, &pt))
+           && match ("plaintext (ours)", &pt, &pt_want);
+      cv_test_tally_add (t, mls_suite, ok);
+
+      g_byte_array_unref (info);
+      cv_bytes_clear (&priv);
+      cv_bytes_clear (&pub);
+      cv_bytes_clear (&context);
+      cv_bytes_clear (&kem_output);
+      cv_bytes_clear (&ct);
+      cv_bytes_clear (&pt_want);
+      cv_bytes_clear (&pk);
+      cv_bytes_clear (&pt);
+      cv_bytes_clear (&enc);
+      cv_bytes_clear (&ct2);
+    }
+  json_node_unref (root);
+  return cv_test_tally_finish (t);
 }
 
 /* ---- Round trips through every suite we implement ---- */
@@ -659,6 +768,7 @@ main (void)
   int status = 0;
 
   status |= run_vectors ();
+  status |= run_mls_encrypt_with_label ();
   status |= run_round_trips ();
   status |= run_negative ();
   return status;
