@@ -5,13 +5,17 @@
 
 #include "cv-media-plugin.h"
 #include "cv-sframe-dec.h"
+#include "cv-sframe-depay.h"
 #include "cv-sframe-enc.h"
+#include "cv-sframe-pay.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
   return gst_element_register (plugin, "cvsframeenc", GST_RANK_NONE, CV_TYPE_SFRAME_ENC)
-      && gst_element_register (plugin, "cvsframedec", GST_RANK_NONE, CV_TYPE_SFRAME_DEC);
+      && gst_element_register (plugin, "cvsframedec", GST_RANK_NONE, CV_TYPE_SFRAME_DEC)
+      && gst_element_register (plugin, "cvsframepay", GST_RANK_NONE, CV_TYPE_SFRAME_PAY)
+      && gst_element_register (plugin, "cvsframedepay", GST_RANK_NONE, CV_TYPE_SFRAME_DEPAY);
 }
 
 void

@@ -49,9 +49,26 @@ cv_sframe_enc_transform_caps (GstBaseTransform *trans,
   GstCaps *result;
 
   if (direction == GST_PAD_SINK)
-    result = gst_caps_new_empty_simple ("application/x-sframe");
+    {
+      /* Keep only what the payloader needs to know: audio or video. */
+      result = gst_caps_new_empty ();
+      if (gst_caps_is_any (caps))
+        result = gst_caps_merge_structure (result, gst_structure_new_empty ("application/x-sframe"));
+      for (guint i = 0; i < gst_caps_get_size (caps); i++)
+        {
+          const char *name = gst_structure_get_name (gst_caps_get_structure (caps, i));
+          const char *media = g_str_has_prefix (name, "video/") ? "video"
+                              : g_str_has_prefix (name, "audio/") ? "audio" : NULL;
+          GstStructure *s = gst_structure_new_empty ("application/x-sframe");
+          if (media != NULL)
+            gst_structure_set (s, "media", G_TYPE_STRING, media, NULL);
+          result = gst_caps_merge_structure (result, s);
+        }
+    }
   else
-    result = gst_caps_new_any ();
+    {
+      result = gst_caps_new_any ();
+    }
 
   if (filter != NULL)
     {
