@@ -301,6 +301,24 @@ name_cn (const X509_NAME *name, char **out)
   return *out ? CV_OK : cv_fail (CV_ERR_NOMEM, "X.509: out of memory");
 }
 
+/* timegm() without relying on a GNU or BSD extension: days since the
+ * epoch of a proleptic Gregorian date (Howard Hinnant's civil algorithm). */
+static time_t
+utc_time (const struct tm *tm)
+{
+  long long y = (long long) tm->tm_year + 1900;
+  long long m = tm->tm_mon + 1;
+  long long era, yoe, doy, doe, days;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + tm->tm_mday - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  days = era * 146097 + doe - 719468;
+  return (time_t) (days * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec);
+}
+
 static cv_status
 asn1_time_to_time_t (const ASN1_TIME *asn1, time_t *out, char *iso, size_t iso_size)
 {
@@ -314,7 +332,7 @@ asn1_time_to_time_t (const ASN1_TIME *asn1, time_t *out, char *iso, size_t iso_s
       snprintf (iso, iso_size, "(invalid time)");
       return cv_fail (CV_ERR_MALFORMED, "X.509: invalid validity time");
     }
-  *out = timegm (&tm);
+  *out = utc_time (&tm);
   format_iso8601 (*out, iso, iso_size);
   return CV_OK;
 }
@@ -536,7 +554,13 @@ cv_trust_store_ca_count (const cv_trust_store *ts)
 static bool
 looks_like_pem (const uint8_t *data, size_t len)
 {
-  return memmem (data, len, "-----BEGIN ", 11) != NULL;
+  static const char marker[] = "-----BEGIN ";
+  const size_t m = sizeof marker - 1;
+
+  for (size_t i = 0; i + m <= len; i++)
+    if (data[i] == '-' && memcmp (data + i, marker, m) == 0)
+      return true;
+  return false;
 }
 
 /* Encrypted PEM has no place in a trust store; never prompt for a password. */
