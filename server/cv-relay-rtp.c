@@ -209,6 +209,8 @@ cv_rtcp_iter_next (cv_rtcp_iter *it, cv_rtcp_item *item)
 
   item->packet_type = p[1];
   item->count = p[0] & 0x1f;
+  item->packet = p;
+  item->packet_len = plen;
   if (plen >= 8)
     item->sender_ssrc = rd32 (p + 4);
 
@@ -290,6 +292,17 @@ cv_rtcp_write_fir (uint8_t *buf, uint32_t sender_ssrc, uint32_t media_ssrc, uint
   buf[16] = seq;
   buf[17] = buf[18] = buf[19] = 0;
   return 20;
+}
+
+size_t
+cv_rtcp_write_sr_info (uint8_t *buf, const cv_rtcp_item *sr)
+{
+  if (sr->packet_type != 200 || sr->packet == NULL || sr->packet_len < 28)
+    return 0;
+  memcpy (buf, sr->packet, 28);
+  buf[0] = 0x80;                /* no padding, no report blocks */
+  wr16 (buf + 2, 6);
+  return 28;
 }
 
 size_t

@@ -62,6 +62,8 @@ typedef struct
   uint32_t media_ssrc;    /* PLI, NACK */
   const uint8_t *fci;     /* feedback control information */
   size_t fci_len;
+  const uint8_t *packet;  /* the whole packet, header included */
+  size_t packet_len;
 } cv_rtcp_item;
 
 /* Walks the packets of a compound RTCP datagram. */
@@ -85,6 +87,9 @@ int cv_rtcp_nack_entry (const cv_rtcp_item *item, size_t index, uint16_t *pid, u
  * must hold 12 for PLI, 20 for FIR). */
 size_t cv_rtcp_write_pli (uint8_t *buf, uint32_t sender_ssrc, uint32_t media_ssrc);
 size_t cv_rtcp_write_fir (uint8_t *buf, uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t seq);
+/* A sender report (RFC 3550 6.4.1) cut to its sender info, 28 bytes;
+ * returns 0 if the item is not an SR of at least that length. */
+size_t cv_rtcp_write_sr_info (uint8_t *buf, const cv_rtcp_item *sr);
 /* NACK of one packet (BLP 0), 16 bytes. */
 size_t cv_rtcp_write_nack (uint8_t *buf, uint32_t sender_ssrc, uint32_t media_ssrc,
                            uint16_t pid, uint16_t blp);

@@ -737,6 +737,30 @@ retransmit (CvRelay *self, Peer *dest, Stream *stream, guint16 seq)
   STAT_INC (self, nack_retransmitted);
 }
 
+/* Receivers need the sender's NTP/RTP timestamp pair to line audio up with
+ * video: its sender info goes to the stream's subscribers, report blocks
+ * (about the sender's own reception from the relay) do not. */
+static void
+forward_sender_report (CvRelay *self, Peer *peer, guint kind, const cv_rtcp_item *item)
+{
+  Stream *stream = &peer->streams[kind];
+
+  if (item->packet_len < 28)
+    {
+      STAT_INC (self, rtcp_ignored);
+      return;
+    }
+  for (guint i = 0; i < stream->n_subs; i++)
+    {
+      Peer *dest = stream->subs[i].peer;
+      guint8 *buf = tx_slot (self);
+      size_t len = cv_rtcp_write_sr_info (buf, item);
+
+      if (tx_rtcp (self, dest, buf, (int) len))
+        STAT_INC (self, sender_reports_forwarded);
+    }
+}
+
 static void
 handle_rtcp (CvRelay *self, guint8 *buf, int len, const struct sockaddr_storage *from,
              socklen_t from_len)
@@ -820,6 +844,15 @@ handle_rtcp (CvRelay *self, guint8 *buf, int len, const struct sockaddr_storage 
           break;
 
         case CV_RTCP_ITEM_OTHER:
+          if (item.packet_type == 200 && kind != CV_RELAY_SLOT_RTCP
+              && item.sender_ssrc == sender_ssrc)
+            {
+              forward_sender_report (self, peer, kind, &item);
+              break;
+            }
+          STAT_INC (self, rtcp_ignored);
+          break;
+
         default:
           /* Reports about the hop end here; the relay answers none. */
           STAT_INC (self, rtcp_ignored);

@@ -89,6 +89,7 @@ typedef struct
   guint64 nack_received;          /* NACKed packet numbers asked for */
   guint64 nack_retransmitted;
   guint64 nack_missed;            /* no longer (or never) in the ring */
+  guint64 sender_reports_forwarded; /* SR sender info sent on to subscribers (lip sync) */
   guint64 rtcp_ignored;           /* authenticated RTCP the relay does not act on */
   guint64 speaker_changes;
   guint64 thread_cpu_ns;          /* relay thread CPU time, updated per batch */

@@ -144,6 +144,8 @@ test_rtcp_compound (void)
   g_assert_cmphex (blp, ==, 0x8001);
   g_assert_cmpint (cv_rtcp_nack_entry (&item, 1, &pid, &blp), ==, CV_RTP_BAD);
   g_assert_cmpint (cv_rtcp_iter_next (&it, &item), ==, 0);
+  /* Only an SR yields sender info. */
+  g_assert_cmpuint (cv_rtcp_write_sr_info (buf + 100, &item), ==, 0);
 
   /* Every truncation inside the compound is refused somewhere in the walk. */
   for (size_t cut = 1; cut < len; cut++)
@@ -165,6 +167,35 @@ test_rtcp_compound (void)
       g_assert_true (bad);
       g_assert_cmpint (items, <, 4);
     }
+}
+
+static void
+test_rtcp_sender_report (void)
+{
+  guint8 sr[8 + 20 + 24], out[28];
+  cv_rtcp_iter it;
+  cv_rtcp_item item;
+
+  for (gsize i = 0; i < sizeof sr; i++)
+    sr[i] = (guint8) i;
+  sr[0] = 0x81;                 /* one report block */
+  sr[1] = 200;
+  sr[2] = 0;
+  sr[3] = 12;
+  cv_rtcp_iter_init (&it, sr, sizeof sr);
+  g_assert_cmpint (cv_rtcp_iter_next (&it, &item), ==, 1);
+  g_assert_cmpuint (item.packet_len, ==, sizeof sr);
+  g_assert_cmpuint (cv_rtcp_write_sr_info (out, &item), ==, 28);
+  g_assert_cmpuint (out[0], ==, 0x80);
+  g_assert_cmpuint (out[3], ==, 6);
+  g_assert_cmpmem (out + 4, 24, sr + 4, 24);
+
+  /* An SR too short for its sender info is not copied. */
+  sr[0] = 0x80;
+  sr[3] = 5;
+  cv_rtcp_iter_init (&it, sr, 24);
+  g_assert_cmpint (cv_rtcp_iter_next (&it, &item), ==, 1);
+  g_assert_cmpuint (cv_rtcp_write_sr_info (out, &item), ==, 0);
 }
 
 static void
@@ -216,6 +247,7 @@ main (int argc, char **argv)
   g_test_add_func ("/relay-rtp/two-byte-and-csrc", test_rtp_two_byte_and_csrc);
   g_test_add_func ("/relay-rtp/bad", test_rtp_bad);
   g_test_add_func ("/relay-rtp/rtcp-compound", test_rtcp_compound);
+  g_test_add_func ("/relay-rtp/rtcp-sender-report", test_rtcp_sender_report);
   g_test_add_func ("/relay-rtp/rtcp-bad", test_rtcp_bad);
   return g_test_run ();
 }

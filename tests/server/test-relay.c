@@ -497,6 +497,45 @@ test_nack (Fixture *f, gconstpointer data)
   }
 }
 
+static void
+test_sender_report (Fixture *f, gconstpointer data)
+{
+  guint32 audio = f->a.ssrc_base + CV_RELAY_SLOT_AUDIO;
+  guint8 sr[52], buf[TEST_PKT_BUF];
+  cv_rtcp_iter it;
+  cv_rtcp_item item;
+  int len;
+
+  hello_all (f);
+  cv_relay_subscribe (f->relay, f->b.id, audio, TRUE);
+  cv_relay_sync (f->relay);
+
+  /* SR on A's audio SSRC with one report block (24 bytes). */
+  for (gsize i = 0; i < sizeof sr; i++)
+    sr[i] = (guint8) (0x40 + i);
+  sr[0] = 0x81;
+  sr[1] = 200;
+  sr[2] = 0;
+  sr[3] = 12;
+  sr[4] = (guint8) (audio >> 24);
+  sr[5] = (guint8) (audio >> 16);
+  sr[6] = (guint8) (audio >> 8);
+  sr[7] = (guint8) audio;
+  relay_client_send_rtcp (&f->a, sr, sizeof sr);
+
+  /* B gets the sender info alone, under its own key; C nothing. */
+  len = relay_client_recv (&f->b, buf, LONG_WAIT);
+  g_assert_cmpint (len, ==, 28);
+  cv_rtcp_iter_init (&it, buf, (size_t) len);
+  g_assert_cmpint (cv_rtcp_iter_next (&it, &item), ==, 1);
+  g_assert_cmpuint (item.packet_type, ==, 200);
+  g_assert_cmpuint (item.count, ==, 0);
+  g_assert_cmphex (item.sender_ssrc, ==, audio);
+  g_assert_cmpmem (buf + 8, 20, sr + 8, 20);
+  expect_nothing (&f->c);
+  g_assert_cmpuint (stats (f).sender_reports_forwarded, ==, 1);
+}
+
 typedef struct
 {
   GPtrArray *events;
@@ -669,6 +708,7 @@ main (int argc, char **argv)
   ADD ("/relay/address-learning", test_address_learning, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/keyframe-requests", test_keyframe_requests, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/nack", test_nack, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
+  ADD ("/relay/sender-report", test_sender_report, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/active-speaker", test_active_speaker, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/remove-participant", test_remove_participant, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   g_test_add_func ("/relay/bad-arguments", test_bad_arguments);
