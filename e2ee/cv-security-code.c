@@ -64,9 +64,10 @@ sorted_members (const cv_security_member *list, size_t n, const char *which,
   for (size_t i = 1; i < n; i++)
     if (sorted[i]->leaf_index == sorted[i - 1]->leaf_index)
       {
+        uint32_t leaf = sorted[i]->leaf_index;
+
         free (sorted);
-        return cv_fail (CV_ERR_INVALID, "security code: %s members name leaf %u twice",
-                        which, sorted[i]->leaf_index);
+        return cv_fail (CV_ERR_INVALID, "security code: %s members name leaf %u twice", which, leaf);
       }
   *out = sorted;
   return CV_OK;

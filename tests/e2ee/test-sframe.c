@@ -288,7 +288,7 @@ run_bad_headers (void)
 static void
 run_allocation_count (void)
 {
-  static const uint8_t base_key[32] = { 7 }, metadata[4] = { 1, 2, 3, 4 };
+  static const uint8_t base_key[CV_SFRAME_KEY_MAX] = { 7 }, metadata[4] = { 1, 2, 3, 4 };
   static uint8_t frame[1200], out[1200 + CV_SFRAME_OVERHEAD_MAX], back[1200];
 
   for (uint16_t suite = 1; suite <= 5; suite++)
