@@ -687,6 +687,36 @@ test_bad_arguments (void)
   g_assert_finalize_object (relay);
 }
 
+static void
+test_dual_stack (void)
+{
+  g_autoptr (GError) error = NULL;
+  CvRelay *relay = cv_relay_new (NULL, 0, &error);
+  RelayClient a, b;
+
+  /* Bound to every address (IPv6 with IPv4 mapped where the host has IPv6):
+   * IPv4 clients on loopback reach it and are answered. */
+  g_assert_no_error (error);
+  relay_client_init (&a, relay, 1, MEETING, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
+  relay_client_init (&b, relay, 2, MEETING, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
+  cv_relay_subscribe (relay, b.id, a.ssrc_base, TRUE);
+  relay_client_send_rtp (&b, CV_RELAY_SLOT_AUDIO, 1, 127, -1, 20, 0);
+  for (int i = 0; i < 200; i++)
+    {
+      CvRelayStats s;
+
+      cv_relay_get_stats (relay, &s);
+      if (s.addresses_learned == 1)
+        break;
+      g_usleep (5000);
+    }
+  relay_client_send_rtp (&a, CV_RELAY_SLOT_AUDIO, 1, 30, -1, 300, 0x42);
+  expect_rtp (&b, a.ssrc_base, 1, 300, 0x42);
+  relay_client_clear (&a);
+  relay_client_clear (&b);
+  g_assert_finalize_object (relay);
+}
+
 #define ADD(name, fn, profile) \
   g_test_add (name, Fixture, GINT_TO_POINTER (profile), fixture_setup, fn, fixture_teardown)
 
@@ -712,5 +742,6 @@ main (int argc, char **argv)
   ADD ("/relay/active-speaker", test_active_speaker, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/remove-participant", test_remove_participant, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   g_test_add_func ("/relay/bad-arguments", test_bad_arguments);
+  g_test_add_func ("/relay/dual-stack", test_dual_stack);
   return g_test_run ();
 }
