@@ -1092,6 +1092,7 @@ cv_cred_verify (const cv_trust_store *partner, const cv_trust_store *service,
   STACK_OF (X509) *untrusted = NULL;
   store_outcome outcomes[2];
   const char *store_names[2] = { "partner CAs", "service CA" };
+  const char *anchor_kinds[2] = { "a partner CA", "the service CA" };
   const cv_trust_store *stores[2] = { partner, service };
   uint8_t leaf_key[MAX_MLS_KEY];
   size_t leaf_key_len = 0;
@@ -1233,8 +1234,8 @@ cv_cred_verify (const cv_trust_store *partner, const cv_trust_store *service,
           o->path = NULL;
           o->path_len = 0;
           r->trust_anchor = str_printf ("%s", r->chain[r->chain_len - 1]);
-          r->reason_text = str_printf ("%s: the chain leads to the %s ('%s'), valid at %s",
-                                       cv_cred_verdict_name (r->verdict), store_names[s],
+          r->reason_text = str_printf ("%s: the chain leads to %s ('%s'), valid at %s",
+                                       cv_cred_verdict_name (r->verdict), anchor_kinds[s],
                                        r->trust_anchor ? r->trust_anchor : "", at_iso);
           if (r->claimed_name != NULL)
             {
