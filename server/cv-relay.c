@@ -1012,7 +1012,9 @@ relay_thread (gpointer data)
       else if (now >= self->next_speaker_tick_us)
         speaker_tick (self, now);
 
-      if (n <= 0)
+      /* A short batch means the socket is (nearly) empty: wait in poll
+       * rather than spend a recvmmsg on finding that out. */
+      if (n < RX_BATCH)
         {
           struct pollfd fds[2] = {
             { .fd = self->fd, .events = POLLIN },
@@ -1022,7 +1024,8 @@ relay_thread (gpointer data)
 
           if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             g_debug ("relay: recvmmsg: %s", g_strerror (errno));
-          update_cpu_stat (self);
+          if (n <= 0)
+            update_cpu_stat (self);
           if (poll (fds, 2, (int) CLAMP (wait_ms, 1, 1000)) > 0 && (fds[1].revents & POLLIN))
             {
               guint64 v;
