@@ -123,6 +123,7 @@ static struct {
   EVP_MAC_CTX *hmac_template[N_KDFS];   /* digest set, no key: duplicated per use */
   EVP_CIPHER *cipher[N_AEADS];
   EC_GROUP *group[N_CURVES];
+  EVP_PKEY *ec_params[N_CURVES];   /* domain parameters only: duplicated per key */
   bool ok;
 } algs;
 
@@ -152,7 +153,23 @@ fetch_algorithms (void)
       algs.cipher[i] = EVP_CIPHER_fetch (NULL, aeads[i].cipher_name, NULL);
   for (size_t i = 0; i < sizeof kems / sizeof kems[0]; i++)
     if (kems[i].nist)
-      algs.group[kems[i].curve] = EC_GROUP_new_by_curve_name (kems[i].curve_nid);
+      {
+        int c = kems[i].curve;
+        OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string (OSSL_PKEY_PARAM_GROUP_NAME, (char *) kems[i].name, 0),
+          OSSL_PARAM_construct_end (),
+        };
+        EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name (NULL, "EC", NULL);
+
+        algs.group[c] = EC_GROUP_new_by_curve_name (kems[i].curve_nid);
+        if (pctx == NULL || EVP_PKEY_fromdata_init (pctx) != 1
+            || EVP_PKEY_fromdata (pctx, &algs.ec_params[c], EVP_PKEY_KEY_PARAMETERS, params) != 1)
+          {
+            EC_GROUP_free (algs.group[c]);
+            algs.group[c] = NULL;
+          }
+        EVP_PKEY_CTX_free (pctx);
+      }
   algs.ok = true;
 }
 
@@ -166,7 +183,7 @@ static bool
 kem_available (const kem_info *kem)
 {
   return algs.hmac_template[kem->kdf] != NULL
-         && (!kem->nist || algs.group[kem->curve] != NULL);
+         && (!kem->nist || (algs.group[kem->curve] != NULL && algs.ec_params[kem->curve] != NULL));
 }
 
 static cv_status
@@ -522,16 +539,10 @@ kem_public_key (const kem_info *kem, const uint8_t *pk, size_t pk_len, EVP_PKEY 
     return cv_fail (CV_ERR_INVALID, "SEC 1 §3.2.2: %s public key is not a point on the curve",
                     kem->name);
 
-  OSSL_PARAM params[] = {
-    OSSL_PARAM_construct_utf8_string (OSSL_PKEY_PARAM_GROUP_NAME, (char *) kem->name, 0),
-    OSSL_PARAM_construct_octet_string (OSSL_PKEY_PARAM_PUB_KEY, (void *) pk, pk_len),
-    OSSL_PARAM_construct_end (),
-  };
-  EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name (NULL, "EC", NULL);
-  bool ok = pctx != NULL && EVP_PKEY_fromdata_init (pctx) == 1
-            && EVP_PKEY_fromdata (pctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
-  EVP_PKEY_CTX_free (pctx);
-  if (!ok)
+  /* Copying the cached domain parameters is several times cheaper than
+   * EVP_PKEY_fromdata, which rebuilds the group from its name. */
+  pkey = EVP_PKEY_dup (algs.ec_params[kem->curve]);
+  if (pkey == NULL || EVP_PKEY_set1_encoded_public_key (pkey, pk, pk_len) != 1)
     {
       EVP_PKEY_free (pkey);
       return cv_fail (CV_ERR_INVALID, "HPKE: OpenSSL refused the %s public key", kem->name);
@@ -615,20 +626,51 @@ kem_derive_sk (const kem_info *kem, const uint8_t *ikm, size_t ikm_len, uint8_t 
   return st;
 }
 
-/* A fresh private key: uniform bytes, and for the NIST curves rejection
- * sampling over [1, n-1] as in DeriveKeyPair. */
+/* GenerateKeyPair: a fresh key as an EVP_PKEY, its serialized public key in
+ * pk and, when sk is not NULL, its serialized private key. X25519/X448 keys
+ * are uniform bytes (OpenSSL clamps them); the NIST curves use OpenSSL's
+ * key generation on the cached domain parameters. */
 static cv_status
-kem_generate_sk (const kem_info *kem, uint8_t *sk)
+kem_generate (const kem_info *kem, EVP_PKEY **out, uint8_t *pk, uint8_t *sk)
 {
-  for (int tries = 0; tries < 256; tries++)
+  if (!kem->nist)
     {
-      if (RAND_priv_bytes (sk, (int) kem->nsk) != 1)
-        return cv_fail (CV_ERR_CRYPTO, "HPKE: the random generator failed");
-      if (candidate_ok (kem, sk))
-        return CV_OK;
+      uint8_t raw[MAX_NSK];
+      cv_status st = CV_OK;
+
+      if (RAND_priv_bytes (raw, (int) kem->nsk) != 1)
+        st = cv_fail (CV_ERR_CRYPTO, "HPKE: the random generator failed");
+      if (st == CV_OK)
+        st = kem_private_key (kem, raw, kem->nsk, out, pk);
+      if (st == CV_OK && sk != NULL)
+        memcpy (sk, raw, kem->nsk);
+      OPENSSL_cleanse (raw, sizeof raw);
+      return st;
     }
-  OPENSSL_cleanse (sk, kem->nsk);
-  return cv_fail (CV_ERR_CRYPTO, "HPKE: no valid %s private key in 256 tries", kem->name);
+
+  EVP_PKEY_CTX *gctx = EVP_PKEY_CTX_new_from_pkey (NULL, algs.ec_params[kem->curve], NULL);
+  EVP_PKEY *pkey = NULL;
+  BIGNUM *priv = NULL;
+  size_t pk_len = 0;
+  bool ok = gctx != NULL && EVP_PKEY_keygen_init (gctx) == 1 && EVP_PKEY_keygen (gctx, &pkey) == 1
+            && EVP_PKEY_get_octet_string_param (pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                pk, kem->npk, &pk_len) == 1
+            && pk_len == kem->npk && pk[0] == 0x04;
+
+  if (ok && sk != NULL)
+    ok = EVP_PKEY_get_bn_param (pkey, OSSL_PKEY_PARAM_PRIV_KEY, &priv) == 1
+         && BN_bn2binpad (priv, sk, (int) kem->nsk) == (int) kem->nsk;
+  BN_clear_free (priv);
+  EVP_PKEY_CTX_free (gctx);
+  if (!ok)
+    {
+      EVP_PKEY_free (pkey);
+      if (sk != NULL)
+        OPENSSL_cleanse (sk, kem->nsk);
+      return cv_fail (CV_ERR_CRYPTO, "HPKE: %s key generation failed", kem->name);
+    }
+  *out = pkey;
+  return CV_OK;
 }
 
 /* ExtractAndExpand(dh, kem_context) into shared_secret (kem->nsecret bytes). */
@@ -665,10 +707,14 @@ kem_encap (const kem_info *kem, const uint8_t *pkR, size_t pkR_len,
   cv_status st;
 
   st = kem_public_key (kem, pkR, pkR_len, &pk_r);
-  if (st == CV_OK)
-    st = ikm_e != NULL ? kem_derive_sk (kem, ikm_e, ikm_e_len, skE) : kem_generate_sk (kem, skE);
-  if (st == CV_OK)
-    st = kem_private_key (kem, skE, kem->nsk, &sk_e, enc);
+  if (st == CV_OK && ikm_e != NULL)
+    {
+      st = kem_derive_sk (kem, ikm_e, ikm_e_len, skE);
+      if (st == CV_OK)
+        st = kem_private_key (kem, skE, kem->nsk, &sk_e, enc);
+    }
+  else if (st == CV_OK)
+    st = kem_generate (kem, &sk_e, enc, NULL);
   if (st == CV_OK)
     st = kem_dh (kem, sk_e, pk_r, dh);
   if (st == CV_OK && sk_s != NULL)
@@ -753,18 +799,20 @@ cv_status
 cv_hpke_generate_key_pair (uint16_t kem_id, cv_bytes *sk, cv_bytes *pk)
 {
   const kem_info *kem;
-  uint8_t skm[MAX_NSK];
+  EVP_PKEY *pkey = NULL;
+  uint8_t skm[MAX_NSK], pkm[MAX_NPK];
   cv_status st = resolve_kem (kem_id, &kem);
 
   if (st == CV_OK)
-    st = kem_generate_sk (kem, skm);
+    st = kem_generate (kem, &pkey, pkm, skm);
+  EVP_PKEY_free (pkey);
   if (st == CV_OK)
-    st = cv_hpke_public_key_from_private (kem_id, skm, kem->nsk, pk);
+    st = cv_bytes_set (sk, skm, kem->nsk);
   if (st == CV_OK)
     {
-      st = cv_bytes_set (sk, skm, kem->nsk);
+      st = cv_bytes_set (pk, pkm, kem->npk);
       if (st != CV_OK)
-        cv_bytes_clear (pk);
+        cv_bytes_clear (sk);
     }
   OPENSSL_cleanse (skm, sizeof skm);
   return st;
