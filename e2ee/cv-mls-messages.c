@@ -791,8 +791,7 @@ cv_mls_leaf_node_verify (const cv_mls_suite *s, const cv_mls_leaf_node *n,
 }
 
 cv_status
-cv_mls_leaf_node_check (const cv_mls_leaf_node *n, uint8_t expected_source,
-                        uint16_t cipher_suite, uint64_t now)
+cv_mls_leaf_node_check (const cv_mls_leaf_node *n, uint8_t expected_source, uint64_t now)
 {
   static const char *const source_names[] = { "?", "key_package", "update", "commit" };
 
@@ -809,15 +808,6 @@ cv_mls_leaf_node_check (const cv_mls_leaf_node *n, uint8_t expected_source,
     return cv_fail (CV_ERR_INVALID,
                     "RFC 9420 §7.2: LeafNode credential type 0x%04x is not in its capabilities",
                     n->credential.type);
-  if (cipher_suite)
-    {
-      if (!cv_mls_u16_list_has (&n->capabilities.cipher_suites, cipher_suite))
-        return cv_fail (CV_ERR_INVALID,
-                        "RFC 9420 §12.2: LeafNode capabilities lack the group's cipher suite 0x%04x",
-                        cipher_suite);
-      if (!cv_mls_u16_list_has (&n->capabilities.versions, CV_MLS_VERSION_10))
-        return cv_fail (CV_ERR_INVALID, "RFC 9420 §12.2: LeafNode capabilities lack mls10");
-    }
   if (now && n->source == CV_MLS_LEAF_SOURCE_KEY_PACKAGE
       && (now < n->not_before || now > n->not_after))
     return cv_fail (CV_ERR_INVALID,
@@ -984,7 +974,7 @@ cv_mls_key_package_verify (const cv_mls_suite *s, const cv_mls_key_package *kp, 
     return cv_fail (CV_ERR_INVALID,
                     "RFC 9420 §10.1: KeyPackage cipher suite 0x%04x is not the group's 0x%04x",
                     kp->cipher_suite, s->id);
-  if ((st = cv_mls_leaf_node_check (&kp->leaf_node, CV_MLS_LEAF_SOURCE_KEY_PACKAGE, s->id, now))
+  if ((st = cv_mls_leaf_node_check (&kp->leaf_node, CV_MLS_LEAF_SOURCE_KEY_PACKAGE, now))
       != CV_OK)
     return in_struct (st, "KeyPackage");
   if ((st = cv_mls_leaf_node_verify (s, &kp->leaf_node, NULL, 0, 0)) != CV_OK)
@@ -1791,5 +1781,24 @@ cv_mls_welcome_decrypt_group_info (const cv_mls_suite *s, const cv_mls_welcome *
   cv_bytes_clear (&key);
   cv_bytes_clear (&nonce);
   cv_bytes_clear (&pt);
+  return st;
+}
+
+cv_status
+cv_mls_welcome_secret (const cv_mls_suite *s,
+                       const uint8_t *joiner_secret, size_t joiner_secret_len,
+                       const uint8_t *psk_secret, size_t psk_secret_len,
+                       cv_bytes *welcome_secret)
+{
+  cv_mls_epoch_secrets e;
+  cv_status st = cv_mls_key_schedule_from_joiner (s, joiner_secret, joiner_secret_len,
+                                                  psk_secret, psk_secret_len, NULL, 0, &e);
+
+  if (st == CV_OK)
+    {
+      *welcome_secret = e.welcome_secret;
+      memset (&e.welcome_secret, 0, sizeof e.welcome_secret);
+    }
+  cv_mls_epoch_secrets_clear (&e);
   return st;
 }

@@ -238,11 +238,11 @@ cv_status cv_mls_leaf_node_verify (const cv_mls_suite *s, const cv_mls_leaf_node
                                    uint32_t leaf_index);
 /* The checks of §7.3 that need nothing but the leaf: the source is
  * expected_source (0: any), every extension and the credential type are
- * listed in its own capabilities, the group's cipher suite and mls10 are
- * supported (suite 0: not checked), and for a key_package leaf when now != 0,
- * not_before <= now <= not_after. */
+ * listed in its own capabilities, and for a key_package leaf when now != 0,
+ * not_before <= now <= not_after. (§7.3 does not ask a leaf to list the
+ * group's cipher suite or version, and some implementations do not.) */
 cv_status cv_mls_leaf_node_check (const cv_mls_leaf_node *n, uint8_t expected_source,
-                                  uint16_t cipher_suite, uint64_t now);
+                                  uint64_t now);
 
 /* ---- KeyPackage (§10) ---- */
 
@@ -449,6 +449,14 @@ cv_status cv_mls_welcome_add_secrets (const cv_mls_suite *s, cv_mls_welcome *wel
                                       const uint8_t *key_package_ref, size_t ref_len,
                                       const uint8_t *init_key, size_t init_key_len,
                                       const cv_mls_group_secrets *gs);
+
+/* welcome_secret from a GroupSecrets' joiner_secret and the psk_secret
+ * (NULL: no PSKs), taken from the key schedule (it does not depend on the
+ * GroupContext, which the joiner learns only from the GroupInfo). */
+cv_status cv_mls_welcome_secret (const cv_mls_suite *s,
+                                 const uint8_t *joiner_secret, size_t joiner_secret_len,
+                                 const uint8_t *psk_secret, size_t psk_secret_len,
+                                 cv_bytes *welcome_secret);
 
 /* The joiner's side: decrypts and parses entry `index` with the init key's
  * private half, then the GroupInfo with the welcome_secret derived from it. */

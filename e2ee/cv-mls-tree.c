@@ -1315,7 +1315,7 @@ check_leaves (const cv_mls_tree *t, const cv_mls_tree_check *c)
 
       if (!l)
         continue;
-      if ((st = cv_mls_leaf_node_check (l, 0, t->suite->id, c->now)) != CV_OK)
+      if ((st = cv_mls_leaf_node_check (l, 0, c->now)) != CV_OK)
         break;
       for (size_t j = 0; j < rc.extension_types.count && st == CV_OK; j++)
         if (!cv_mls_u16_list_has (&l->capabilities.extensions, rc.extension_types.items[j]))

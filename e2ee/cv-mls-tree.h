@@ -134,7 +134,7 @@ typedef struct {
 
 /* Every rule, in this order, the first failure naming its rule and node:
  * the tree hash; each leaf's source-independent checks, capabilities
- * (suite, mls10, its own extensions and credential type, the group's
+ * (its own extensions and credential type, the group's
  * required_capabilities and extensions, every credential type in use) and
  * lifetime; unique encryption keys over all nodes and unique signature keys
  * over all leaves; unmerged leaves (sorted, non-blank descendants, listed at
