@@ -172,8 +172,9 @@ cv_status cv_hpke_setup_auth_psk_r (const cv_hpke_suite *s, const uint8_t *enc, 
                                     cv_hpke_context **ctx);
 
 /* Seal/Open with the next sequence number (§5.2). The sequence number only
- * advances on success; a context whose counter would overflow refuses with
- * CV_ERR_STATE. Export-only suites refuse Seal/Open with CV_ERR_UNSUPPORTED. */
+ * advances on success. The counter is 64 bits (the RFC allows 8 * Nn = 96):
+ * at seq 2^64 - 1 the context refuses with CV_ERR_STATE (MessageLimitReached)
+ * rather than reuse a nonce. Export-only suites refuse with CV_ERR_UNSUPPORTED. */
 cv_status cv_hpke_context_seal (cv_hpke_context *ctx, const uint8_t *aad, size_t aad_len,
                                 const uint8_t *pt, size_t pt_len, cv_bytes *ct);
 cv_status cv_hpke_context_open (cv_hpke_context *ctx, const uint8_t *aad, size_t aad_len,
