@@ -9,7 +9,8 @@
  * AES-128-GCM (the figure asked for) and against a raw AES-128-CTR +
  * HMAC-SHA256 of the same buffers (the construction's own cost). The
  * "keyring" lines add what a meeting pays on top: KID lookup, replay window
- * and counter, between two rings (sender and receiver). */
+ * and counter, between two rings (sender and receiver). Each line is the
+ * best of ROUNDS alternating measurements of both sides. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,15 +160,27 @@ raw_teardown (bench_state *b)
   b->mac = NULL;
 }
 
-static double
-measure_raw (bench_state *b, const char *cipher_name, bool ctr_hmac, double seconds)
+/* The machine is shared, so a lone measurement can land in a busy moment:
+ * SFrame and its baseline are measured in alternation, several rounds, and
+ * the best of each is kept. */
+enum { ROUNDS = 5 };
+
+static void
+compare (const char *name, bench_op op, bench_state *b, const char *raw_name,
+         const char *cipher_name, bool ctr_hmac, double seconds)
 {
-  double rate;
+  double best = 0, best_raw = 0, r;
 
   raw_setup (b, cipher_name, ctr_hmac);
-  rate = bench_rate (ctr_hmac ? raw_ctr_hmac_op : raw_gcm_op, b, seconds);
+  for (int round = 0; round < ROUNDS; round++)
+    {
+      r = bench_rate (ctr_hmac ? raw_ctr_hmac_op : raw_gcm_op, b, seconds / 2);
+      best_raw = r > best_raw ? r : best_raw;
+      r = bench_rate (op, b, seconds / 2);
+      best = r > best ? r : best;
+    }
   raw_teardown (b);
-  return rate;
+  bench_report (name, best, raw_name, best_raw);
 }
 
 void
@@ -181,7 +194,6 @@ bench_sframe_run (double seconds)
   for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
     {
       bench_state b = { 0 };
-      double raw128, raw256, raw_ctr;
       char name[64];
 
       b.len = sizes[z];
@@ -190,15 +202,10 @@ bench_sframe_run (double seconds)
       b.back = malloc (b.len);
       RAND_bytes (b.plaintext, (int) b.len);
 
-      raw128 = measure_raw (&b, "AES-128-GCM", false, seconds);
-      raw256 = measure_raw (&b, "AES-256-GCM", false, seconds);
-      raw_ctr = measure_raw (&b, "AES-128-CTR", true, seconds);
-
       for (size_t i = 0; i < sizeof suite_order / sizeof suite_order[0]; i++)
         {
           uint16_t suite = suite_order[i];
           const cv_sframe_suite_info *info = cv_sframe_suite_info_get (suite);
-          double rate;
 
           if (cv_sframe_key_new (&b.key, suite, 0x1234, base_key, info->nk) != CV_OK)
             {
@@ -206,14 +213,13 @@ bench_sframe_run (double seconds)
               continue;
             }
           b.ctr = 0;
-          rate = bench_rate (sframe_op, &b, seconds);
           snprintf (name, sizeof name, "sframe %s %zu B", info->name, b.len);
           if (suite == 5)
-            bench_report (name, rate, "raw AES-256-GCM", raw256);
+            compare (name, sframe_op, &b, "raw AES-256-GCM", "AES-256-GCM", false, seconds);
           else
-            bench_report (name, rate, "raw AES-128-GCM", raw128);
+            compare (name, sframe_op, &b, "raw AES-128-GCM", "AES-128-GCM", false, seconds);
           if (suite <= 3)
-            bench_report (name, rate, "raw AES-128-CTR+HMAC-SHA256", raw_ctr);
+            compare (name, sframe_op, &b, "raw AES-128-CTR+HMAC-SHA256", "AES-128-CTR", true, seconds);
           cv_sframe_key_free (b.key);
           b.key = NULL;
         }
@@ -225,7 +231,7 @@ bench_sframe_run (double seconds)
       cv_sframe_keyring_install_epoch (b.sender, 1, base_key, 16, members, 2, 0, 0);
       cv_sframe_keyring_install_epoch (b.receiver, 1, base_key, 16, members, 2, 1, 0);
       snprintf (name, sizeof name, "sframe keyring AES_128_GCM %zu B", b.len);
-      bench_report (name, bench_rate (keyring_op, &b, seconds), "raw AES-128-GCM", raw128);
+      compare (name, keyring_op, &b, "raw AES-128-GCM", "AES-128-GCM", false, seconds);
       cv_sframe_keyring_free (b.sender);
       cv_sframe_keyring_free (b.receiver);
 
