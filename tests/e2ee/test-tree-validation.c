@@ -165,7 +165,22 @@ check_damage (const cv_mls_suite *s, const cv_bytes *encoded, const cv_mls_tree_
       cv_mls_leaf_node_clear (&dup);
     }
 
-  /* 4. A parent hash: any non-blank parent with its key changed breaks the
+  /* 4. A lifetime: a key_package leaf checked one second after not_after
+   *    (the vectors' lifetimes are long past, so the other checks run with
+   *    now = 0, which skips lifetimes). */
+  for (uint32_t i = 0; i < cv_mls_tree_n_leaves (t); i++)
+    {
+      const cv_mls_leaf_node *l = cv_mls_tree_leaf (t, i);
+
+      if (!l || l->source != CV_MLS_LEAF_SOURCE_KEY_PACKAGE || l->not_after == UINT64_MAX)
+        continue;
+      check = *base;
+      check.now = l->not_after + 1;
+      ok &= expect_refusal ("expired leaf", t, &check, CV_ERR_INVALID);
+      break;
+    }
+
+  /* 5. A parent hash: any non-blank parent with its key changed breaks the
    *    chain through it. Done on the encoding: flip a byte of the key. */
   for (uint32_t x = 1; x < cv_mls_tree_n_nodes (t); x += 2)
     {
