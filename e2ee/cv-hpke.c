@@ -31,6 +31,7 @@
 #define MAX_NK 32
 #define MAX_NN 12
 #define MAX_NT 16
+#define MIN_IKM 32       /* DeriveKeyPair input: 256 bits, whatever the KEM */
 
 /* ---- Algorithm tables ---- */
 
@@ -440,7 +441,10 @@ kem_private_key (const kem_info *kem, const uint8_t *sk, size_t sk_len,
   EVP_PKEY *pkey = NULL;
   cv_status st = CV_OK;
 
-  if (sk == NULL || sk_len != kem->nsk)
+  /* §7.1.2 serializes NIST scalars at exactly Nsk bytes, but some MLS
+   * implementations (and the MLS interop vectors) drop leading zero bytes of
+   * P-521 keys: accept a shorter scalar and pad it on the left. */
+  if (sk == NULL || sk_len == 0 || sk_len > kem->nsk || (!kem->nist && sk_len != kem->nsk))
     return cv_fail (CV_ERR_INVALID, "RFC 9180 §7.1.2: %s private key must be %zu bytes, got %zu",
                     kem->name, kem->nsk, sk_len);
 
@@ -466,7 +470,10 @@ kem_private_key (const kem_info *kem, const uint8_t *sk, size_t sk_len,
   EVP_PKEY_CTX *pctx = NULL;
   uint8_t le[MAX_NSK];
 
-  st = nist_scalar (kem, sk, &scalar);
+  uint8_t padded[MAX_NSK] = { 0 };
+  memcpy (padded + kem->nsk - sk_len, sk, sk_len);
+  st = nist_scalar (kem, padded, &scalar);
+  OPENSSL_cleanse (padded, sizeof padded);
   if (st != CV_OK)
     return st;
   point = EC_POINT_new (group);
@@ -600,9 +607,11 @@ kem_derive_sk (const kem_info *kem, const uint8_t *ikm, size_t ikm_len, uint8_t 
   uint8_t id[5], prk[MAX_NH];
   cv_status st;
 
-  if (ikm == NULL || ikm_len < kem->nsk)
-    return cv_fail (CV_ERR_INVALID, "RFC 9180 §7.1.3: DeriveKeyPair needs at least %zu bytes of ikm, got %zu",
-                    kem->nsk, ikm_len);
+  /* §7.1.3 says ikm SHOULD be Nsk bytes or more, but MLS derives P-521 keys
+   * (Nsk 66) from 64-byte SHA-512 secrets; 32 bytes is the floor we insist on. */
+  if (ikm == NULL || ikm_len < MIN_IKM)
+    return cv_fail (CV_ERR_INVALID, "RFC 9180 §7.1.3: DeriveKeyPair needs at least %d bytes of ikm, got %zu",
+                    MIN_IKM, ikm_len);
   kem_suite_id (kem, id);
   st = labeled_extract (kem->kdf, id, 5, NULL, 0, "dkp_prk", ikm, ikm_len, prk);
   if (st == CV_OK && !kem->nist)

@@ -66,12 +66,15 @@ size_t cv_hpke_aead_tag_len (uint16_t aead);       /* Nt */
 /* ---- Keys ---- */
 
 /* DeriveKeyPair (§7.1.3): deterministic, including the rejection-sampling
- * loop of the NIST curves. ikm must be at least Nsk bytes. */
+ * loop of the NIST curves. ikm must be at least 32 bytes (the RFC's "SHOULD
+ * be Nsk bytes" is not enforced: MLS derives P-521 keys from 64-byte secrets). */
 cv_status cv_hpke_derive_key_pair (uint16_t kem, const uint8_t *ikm, size_t ikm_len,
                                    cv_bytes *sk, cv_bytes *pk);
 /* GenerateKeyPair: a fresh random key pair. */
 cv_status cv_hpke_generate_key_pair (uint16_t kem, cv_bytes *sk, cv_bytes *pk);
-/* The serialized public key of a serialized private key (checks the private key). */
+/* The serialized public key of a serialized private key (checks the private key).
+ * Like every function taking a private key, it also accepts a NIST-curve scalar
+ * shorter than Nsk (leading zeros dropped, as some MLS implementations write them). */
 cv_status cv_hpke_public_key_from_private (uint16_t kem, const uint8_t *sk, size_t sk_len,
                                            cv_bytes *pk);
 /* DeserializePublicKey's checks alone: length, encoding, point on the curve. */

@@ -551,9 +551,20 @@ negative_for_kem (uint16_t kem)
   expect_status (kem, "enc truncated",
                  cv_hpke_open_base (&suite, skR.data, skR.len, enc.data, enc.len - 1, info_text,
                                     sizeof info_text, aad, sizeof aad, ct.data, ct.len, &pt), CV_ERR_INVALID);
-  expect_status (kem, "private key of the wrong length",
-                 cv_hpke_open_base (&suite, skR.data, skR.len - 1, enc.data, enc.len, info_text,
+  /* Too long is refused everywhere; too short only on X25519/X448 (a short
+   * NIST scalar is read with its leading zeros dropped, see below). */
+  cv_bytes_copy (&bad, &skR);
+  cv_bytes_append (&bad, (const uint8_t *) "", 1);
+  expect_status (kem, "private key too long",
+                 cv_hpke_open_base (&suite, bad.data, bad.len, enc.data, enc.len, info_text,
                                     sizeof info_text, aad, sizeof aad, ct.data, ct.len, &pt), CV_ERR_INVALID);
+  cv_bytes_clear (&bad);
+  expect_status (kem, "private key too short",
+                 cv_hpke_open_base (&suite, skR.data, skR.len - 1, enc.data, enc.len, info_text,
+                                    sizeof info_text, aad, sizeof aad, ct.data, ct.len, &pt),
+                 nist ? CV_ERR_AUTH : CV_ERR_INVALID);
+  expect_status (kem, "empty private key",
+                 cv_hpke_public_key_from_private (kem, skR.data, 0, &pt), CV_ERR_INVALID);
 
   /* A changed enc: on the NIST curves the point almost surely leaves the
    * curve (refused as invalid); on X25519/X448 it is another key (tag fails). */
@@ -594,6 +605,22 @@ negative_for_kem (uint16_t kem)
       memset (bad.data, 0xff, bad.len);
       expect_status (kem, "private key beyond n",
                      cv_hpke_public_key_from_private (kem, bad.data, skR.len, &pt), CV_ERR_INVALID);
+
+      /* A scalar with its leading zero byte dropped is the same key. */
+      cv_bytes sk0 = CV_BYTES_INIT, pk0 = CV_BYTES_INIT, pk_short = CV_BYTES_INIT;
+      for (int tries = 0; tries < 2000 && (sk0.len == 0 || sk0.data[0] != 0); tries++)
+        {
+          cv_bytes_clear (&sk0);
+          cv_bytes_clear (&pk0);
+          cv_hpke_generate_key_pair (kem, &sk0, &pk0);
+        }
+      bool same = sk0.len > 0 && sk0.data[0] == 0
+                  && cv_hpke_public_key_from_private (kem, sk0.data + 1, sk0.len - 1, &pk_short) == CV_OK
+                  && cv_bytes_eq (&pk_short, &pk0);
+      expect_status (kem, "scalar without its leading zero", same ? CV_OK : CV_ERR_INVALID, CV_OK);
+      cv_bytes_clear (&sk0);
+      cv_bytes_clear (&pk0);
+      cv_bytes_clear (&pk_short);
     }
   else
     {
