@@ -5,10 +5,12 @@
  * only RTP headers and header extensions; the payload stays SFrame-protected
  * end to end. docs/protocol.md "## Media relay" is the wire description.
  *
- * Threading: the control API below is called from one thread (the service's
- * main context). Packets are handled on a dedicated relay thread; control
- * changes reach it through a queue, so a call returns before the change is
- * live: cv_relay_sync() waits for it when a caller needs that.
+ * Threading: the control API below may be called from any thread (the
+ * service calls it from its main context). Packets are handled on a
+ * dedicated relay thread; control changes reach it through a queue, so a call
+ * returns before the change is live: cv_relay_sync() waits for it when a
+ * caller needs that. Retransmission is the relay's own answer to NACKs
+ * (RFC 4585); RTX streams (RFC 4588) on other SSRCs are not accepted.
  */
 #pragma once
 
