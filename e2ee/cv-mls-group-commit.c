@@ -188,6 +188,45 @@ key_index_find (const key_ref *refs, size_t n, const cv_bytes *key, uint32_t *le
   return hit != NULL;
 }
 
+/* One key against the tree: a linear scan, cheaper than sorting the whole
+ * tree when only a few keys are checked (Update, a commit's leaf). */
+static bool
+tree_has_signature_key (const cv_mls_tree *t, const cv_bytes *key, uint32_t *leaf)
+{
+  uint32_t n = cv_mls_tree_n_leaves (t);
+
+  for (uint32_t i = 0; i < n; i++)
+    {
+      const cv_mls_leaf_node *l = cv_mls_tree_leaf (t, i);
+
+      if (l && l->signature_key.len == key->len
+          && memcmp (l->signature_key.data, key->data, key->len) == 0)
+        {
+          *leaf = i;
+          return true;
+        }
+    }
+  return false;
+}
+
+static bool
+tree_has_encryption_key (const cv_mls_tree *t, const cv_bytes *key)
+{
+  uint32_t n = cv_mls_tree_n_nodes (t);
+
+  for (uint32_t x = 0; x < n; x++)
+    {
+      const cv_bytes *k = cv_mls_tree_node_encryption_key (t, x);
+
+      if (k && k->len == key->len && memcmp (k->data, key->data, key->len) == 0)
+        return true;
+    }
+  return false;
+}
+
+/* Below this many Adds in one commit, keys are checked by linear scans. */
+#define KEY_INDEX_MIN_ADDS 8
+
 /* ---- One proposal (§12.1) ---- */
 
 typedef struct {
@@ -246,12 +285,10 @@ check_proposal_ctx (cv_mls_group *g, const cv_mls_proposal *p, const cv_mls_send
                                            g->group_id.len, sender->index)) != CV_OK)
           return cv_fail (st, "RFC 9420 §12.1.2: the Update LeafNode signature of leaf %u does "
                           "not verify", sender->index);
-        if (!ctx->keys.ready && (st = key_index_build (g->tree, &ctx->keys)) != CV_OK)
-          return st;
-        if (key_index_find (ctx->keys.enc, ctx->keys.n_enc, &p->update.encryption_key, &where))
+        if (tree_has_encryption_key (g->tree, &p->update.encryption_key))
           return cv_fail (CV_ERR_INVALID, "RFC 9420 §7.3: the Update's encryption_key is "
                           "already in the tree");
-        if (key_index_find (ctx->keys.sig, ctx->keys.n_sig, &p->update.signature_key, &where)
+        if (tree_has_signature_key (g->tree, &p->update.signature_key, &where)
             && where != sender->index)
           return cv_fail (CV_ERR_INVALID, "RFC 9420 §7.3: the Update's signature_key is leaf "
                           "%u's", where);
@@ -347,6 +384,16 @@ psk_id_equal (const cv_mls_pre_shared_key_id *a, const cv_mls_pre_shared_key_id 
     return cv_bytes_eq (&a->psk_id, &b->psk_id);
   return a->usage == b->usage && a->psk_epoch == b->psk_epoch
          && cv_bytes_eq (&a->psk_group_id, &b->psk_group_id);
+}
+
+static int
+bytes_ptr_cmp (const void *a, const void *b)
+{
+  const cv_bytes *x = *(const cv_bytes *const *) a, *y = *(const cv_bytes *const *) b;
+
+  if (x->len != y->len)
+    return x->len < y->len ? -1 : 1;
+  return memcmp (x->data, y->data, x->len);
 }
 
 static int
@@ -487,33 +534,38 @@ validate_list (cv_mls_group *g, const item *items, size_t n, const cv_mls_sender
    * unless it is removed by this commit; keys unique (§7.3). */
   if (n_adds)
     {
-      if (!ctx->keys.ready && (st = key_index_build (g->tree, &ctx->keys)) != CV_OK)
+      const bool indexed = n_adds >= KEY_INDEX_MIN_ADDS;
+
+      if (indexed && !ctx->keys.ready && (st = key_index_build (g->tree, &ctx->keys)) != CV_OK)
         goto out;
-      for (size_t i = 0, a = 0; i < n; i++)
+      /* Sorted, a client added twice shows up as neighbours. */
+      qsort (add_sigs, n_adds, sizeof *add_sigs, bytes_ptr_cmp);
+      for (size_t i = 1; i < n_adds; i++)
+        if (bytes_ptr_cmp (&add_sigs[i - 1], &add_sigs[i]) == 0)
+          {
+            st = cv_fail (CV_ERR_INVALID, "RFC 9420 §12.2: two Add proposals for the same "
+                          "client (signature key)");
+            goto out;
+          }
+      for (size_t i = 0; i < n; i++)
         {
           const cv_mls_key_package *kp = &items[i].p->add;
           uint32_t where;
 
           if (items[i].p->type != CV_MLS_PROPOSAL_ADD)
             continue;
-          for (size_t j = 0; j < a; j++)
-            if (cv_bytes_eq (add_sigs[j], &kp->leaf_node.signature_key))
-              {
-                st = cv_fail (CV_ERR_INVALID, "RFC 9420 §12.2: two Add proposals for the same "
-                              "client (signature key)");
-                goto out;
-              }
-          a++;
-          if (key_index_find (ctx->keys.sig, ctx->keys.n_sig, &kp->leaf_node.signature_key,
-                              &where)
+          if ((indexed ? key_index_find (ctx->keys.sig, ctx->keys.n_sig,
+                                         &kp->leaf_node.signature_key, &where)
+                       : tree_has_signature_key (g->tree, &kp->leaf_node.signature_key, &where))
               && !bsearch (&where, touched, n_touched, sizeof *touched, u32_cmp))
             {
               st = cv_fail (CV_ERR_INVALID, "RFC 9420 §12.2: an Add proposal for a client "
                             "already in the group (leaf %u)", where);
               goto out;
             }
-          if (key_index_find (ctx->keys.enc, ctx->keys.n_enc, &kp->leaf_node.encryption_key,
-                              &where))
+          if (indexed ? key_index_find (ctx->keys.enc, ctx->keys.n_enc,
+                                        &kp->leaf_node.encryption_key, &where)
+                      : tree_has_encryption_key (g->tree, &kp->leaf_node.encryption_key))
             {
               st = cv_fail (CV_ERR_INVALID, "RFC 9420 §7.3: an Add's encryption_key is already "
                             "in the tree");
@@ -1148,9 +1200,7 @@ cv_mls_group_stage_commit (cv_mls_group *g, const cv_mls_authenticated_content *
         {
           uint32_t where;
 
-          if (!ctx.keys.ready && (st = key_index_build (g->tree, &ctx.keys)) != CV_OK)
-            goto out;
-          if (key_index_find (ctx.keys.sig, ctx.keys.n_sig, &leaf->signature_key, &where)
+          if (tree_has_signature_key (g->tree, &leaf->signature_key, &where)
               && where != committer)
             {
               st = cv_fail (CV_ERR_INVALID, "RFC 9420 §7.3: the committer's new signature_key "
