@@ -858,7 +858,8 @@ parent_box_with_unmerged (const cv_mls_parent_node *p, uint32_t leaf, parent_box
   for (i = 0; i < n && p->unmerged_leaves[i] < leaf; i++)
     b->v.unmerged_leaves[i] = p->unmerged_leaves[i];
   b->v.unmerged_leaves[i] = leaf;
-  memcpy (b->v.unmerged_leaves + i + 1, p->unmerged_leaves + i, (n - i) * sizeof (uint32_t));
+  if (n > i)
+    memcpy (b->v.unmerged_leaves + i + 1, p->unmerged_leaves + i, (n - i) * sizeof (uint32_t));
   b->v.n_unmerged_leaves = n + 1;
   *out = b;
   return CV_OK;

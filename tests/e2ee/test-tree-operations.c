@@ -132,6 +132,7 @@ check_incremental (const cv_mls_suite *s)
             cv_mls_tree_copy (t, &copy);
             make_leaf (&l, tag++, CV_MLS_LEAF_SOURCE_COMMIT);
             cv_mls_tree_update_leaf (copy, pick, &l);
+            cv_mls_leaf_node_clear (&l);
             cv_mls_tree_filtered_direct_path (copy, pick, path, copath, &len);
             cv_mls_tree_free (copy);
             for (size_t i = 0; i < len; i++)
