@@ -1,12 +1,14 @@
 /* messages.json: every structure parses and serializes back to the same
  * bytes (RFC 9420 §6, §7, §10, §12). Truncated, extended and corrupted copies
  * of the first entries must be refused. Cases are tallied by the Welcome's
- * cipher suite (the vectors carry no other suite). The PublicMessage and
- * PrivateMessage members are framing, checked by the framing module's test. */
+ * cipher suite (the vectors carry no other suite). For the PublicMessage and
+ * PrivateMessage members, the framing module parses the outer structure and
+ * the Proposal or Commit a PublicMessage carries must round-trip here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cv-mls-framing.h"
 #include "cv-mls-messages.h"
 #include "cv-mls-tree.h"
 #include "cv-test-vectors.h"
@@ -198,6 +200,69 @@ survives_corruption (const message_kind *k, const cv_bytes *good)
   return ok;
 }
 
+static const char *const framed_members[] = {
+  "public_message_application", "public_message_proposal", "public_message_commit",
+  "private_message",
+};
+
+static bool
+framed_round_trip (const char *member, const cv_bytes *want)
+{
+  cv_mls_message m;
+  cv_mls_authenticated_content ac;
+  cv_mls_writer w;
+  cv_bytes ac_bytes = CV_BYTES_INIT, inner = CV_BYTES_INIT;
+  cv_status st = cv_mls_message_parse (want->data, want->len, &m);
+  bool ok = true;
+
+  memset (&ac, 0, sizeof ac);
+  if (st != CV_OK)
+    {
+      fprintf (stderr, "  %s: %s\n", member, cv_status_message ());
+      return false;
+    }
+  if (m.wire_format != CV_MLS_WIRE_FORMAT_PUBLIC_MESSAGE)
+    return true;
+  /* AuthenticatedContent = wire_format || FramedContent || auth. */
+  cv_mls_writer_init (&w);
+  cv_mls_write_u16 (&w, m.wire_format);
+  cv_mls_write_fixed (&w, m.body, m.body_len);
+  if (cv_mls_writer_finish (&w, &ac_bytes) != CV_OK
+      || cv_mls_authenticated_content_parse (ac_bytes.data, ac_bytes.len, &ac) != CV_OK)
+    {
+      fprintf (stderr, "  %s: content: %s\n", member, cv_status_message ());
+      cv_bytes_clear (&ac_bytes);
+      return false;
+    }
+  if (ac.content_type == CV_MLS_CONTENT_TYPE_PROPOSAL)
+    {
+      cv_mls_proposal p;
+
+      ok = cv_mls_proposal_parse (ac.content, ac.content_len, &p) == CV_OK;
+      ok = ok && cv_mls_proposal_serialize (&p, &inner) == CV_OK;
+      if (ok)
+        cv_mls_proposal_clear (&p);
+    }
+  else if (ac.content_type == CV_MLS_CONTENT_TYPE_COMMIT)
+    {
+      cv_mls_commit c;
+
+      ok = cv_mls_commit_parse (ac.content, ac.content_len, &c) == CV_OK;
+      ok = ok && cv_mls_commit_serialize (&c, &inner) == CV_OK;
+      if (ok)
+        cv_mls_commit_clear (&c);
+    }
+  if (ok && ac.content_type != CV_MLS_CONTENT_TYPE_APPLICATION)
+    ok = cv_bytes_equal_ct (inner.data, inner.len, ac.content, ac.content_len);
+  if (!ok)
+    fprintf (stderr, "  %s: the framed content did not round-trip: %s\n", member,
+             cv_status_message ());
+  cv_mls_authenticated_content_clear (&ac);
+  cv_bytes_clear (&ac_bytes);
+  cv_bytes_clear (&inner);
+  return ok;
+}
+
 /* A few rules the vectors do not exercise. */
 static bool
 check_rules (void)
@@ -242,6 +307,7 @@ main (void)
   cv_test_tally *tally = cv_test_tally_new ("messages.json");
   size_t n_kinds = sizeof kinds / sizeof kinds[0];
   unsigned counts[G_N_ELEMENTS (kinds)] = { 0 }, passed[G_N_ELEMENTS (kinds)] = { 0 };
+  unsigned framed_passed[G_N_ELEMENTS (framed_members)] = { 0 }, framed_count = 0;
 
   for (guint i = 0; i < json_array_get_length (cases); i++)
     {
@@ -264,11 +330,24 @@ main (void)
           case_ok &= ok;
           cv_bytes_clear (&want);
         }
+      for (size_t k = 0; k < G_N_ELEMENTS (framed_members); k++)
+        {
+          cv_bytes want = cv_test_hex (o, framed_members[k]);
+          bool ok = framed_round_trip (framed_members[k], &want);
+
+          framed_passed[k] += ok;
+          case_ok &= ok;
+          cv_bytes_clear (&want);
+        }
+      framed_count++;
       cv_test_tally_add (tally, suite, case_ok);
       cv_bytes_clear (&welcome);
     }
   for (size_t k = 0; k < n_kinds; k++)
     printf ("  %-34s %u/%u round-trips\n", kinds[k].member, passed[k], counts[k]);
+  for (size_t k = 0; k < G_N_ELEMENTS (framed_members); k++)
+    printf ("  %-34s %u/%u parsed (framing), inner content round-trips\n", framed_members[k],
+            framed_passed[k], framed_count);
   cv_test_tally_add (tally, 0, check_rules ());
   json_node_unref (root);
   return cv_test_tally_finish (tally);
