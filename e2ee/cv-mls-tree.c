@@ -359,6 +359,32 @@ cv_mls_tree_find_leaf (const cv_mls_tree *t, const cv_mls_leaf_node *leaf, uint3
 
 /* ---- Serialization ---- */
 
+/* First index of a sorted list whose entry is >= v. */
+static size_t
+lower_bound (const uint32_t *sorted, size_t n, uint32_t v)
+{
+  size_t lo = 0, hi = n;
+
+  while (lo < hi)
+    {
+      size_t mid = (lo + hi) / 2;
+
+      if (sorted[mid] < v)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+static bool
+sorted_has (const uint32_t *sorted, size_t n, uint32_t v)
+{
+  size_t i = lower_bound (sorted, n, v);
+
+  return i < n && sorted[i] == v;
+}
+
 static void
 parent_node_write (cv_mls_writer *w, const cv_mls_parent_node *p,
                    const uint32_t *skip, size_t n_skip)
@@ -368,15 +394,10 @@ parent_node_write (cv_mls_writer *w, const cv_mls_parent_node *p,
   cv_mls_write_opaque (w, p->encryption_key.data, p->encryption_key.len);
   cv_mls_write_opaque (w, p->parent_hash.data, p->parent_hash.len);
   mark = cv_mls_write_vector_begin (w);
+  /* skip is sorted (a parent's unmerged_leaves). */
   for (size_t i = 0; i < p->n_unmerged_leaves; i++)
-    {
-      bool skipped = false;
-
-      for (size_t j = 0; j < n_skip && !skipped; j++)
-        skipped = skip[j] == p->unmerged_leaves[i];
-      if (!skipped)
-        cv_mls_write_u32 (w, p->unmerged_leaves[i]);
-    }
+    if (!sorted_has (skip, n_skip, p->unmerged_leaves[i]))
+      cv_mls_write_u32 (w, p->unmerged_leaves[i]);
   cv_mls_write_vector_end (w, mark);
 }
 
@@ -629,21 +650,23 @@ leaf_excluded (uint32_t leaf, const uint32_t *excl, size_t n_excl)
   return false;
 }
 
+/* excl is sorted (a parent's unmerged_leaves): is a leaf of x's subtree in it? */
 static bool
 subtree_has_excluded (uint32_t x, const uint32_t *excl, size_t n_excl)
 {
   uint32_t lo, hi;
+  size_t i;
 
   subtree_range (x, &lo, &hi);
-  for (size_t i = 0; i < n_excl; i++)
-    if (2 * excl[i] >= lo && 2 * excl[i] <= hi)
-      return true;
-  return false;
+  i = lower_bound (excl, n_excl, (lo + 1) / 2);
+  return i < n_excl && excl[i] <= hi / 2;
 }
 
-/* TreeHashInput of x, with the leaves in excl treated as blank and dropped
- * from unmerged_leaves (the "original" tree of §7.9); n_excl == 0 is the
- * plain tree hash, which is cached. */
+/* TreeHashInput of x, with the leaves in excl (sorted) treated as blank and
+ * dropped from unmerged_leaves (the "original" tree of §7.9); n_excl == 0 is
+ * the plain tree hash, which is cached. Only the nodes above an excluded
+ * leaf are recomputed, each check a binary search: no quadratic work even
+ * when a parent has thousands of unmerged leaves. */
 static cv_status
 node_hash_into (cv_mls_tree *t, uint32_t x, const uint32_t *excl, size_t n_excl, uint8_t *out)
 {
@@ -663,7 +686,7 @@ node_hash_into (cv_mls_tree *t, uint32_t x, const uint32_t *excl, size_t n_excl,
   cv_mls_writer_init (&w);
   if (cv_mls_node_is_leaf (x))
     {
-      bool present = n->leaf && !leaf_excluded (x / 2, excl, n_excl);
+      bool present = n->leaf && !sorted_has (excl, n_excl, x / 2);
 
       cv_mls_write_u8 (&w, 1);
       cv_mls_write_u32 (&w, x / 2);
