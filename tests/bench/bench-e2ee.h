@@ -8,7 +8,9 @@
 
 void bench_hpke_run (double seconds);
 void bench_sframe_run (double seconds);
+void bench_auth_run (double seconds);
 
 #define BENCH_E2EE_SECTIONS \
   { "hpke", bench_hpke_run }, \
-  { "sframe", bench_sframe_run },
+  { "sframe", bench_sframe_run }, \
+  { "auth", bench_auth_run },
