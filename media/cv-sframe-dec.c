@@ -4,9 +4,16 @@
  * unknown epoch or sender) is dropped and counted on the key ring; the
  * stream goes on with the next frame. The decrypted frame's caps are not in
  * the ciphertext, so the pipeline states them with the "caps" property.
+ *
+ * Frames under a statement context (CV_MEDIA_AUTH_STATEMENT_CONTEXT and up)
+ * carry a sender's signed statements (docs/media-authenticity.md), not media:
+ * they never go downstream. With an "auth" object the statements are checked
+ * and every frame's hash, taken before decryption, is recorded, so that the
+ * sender's media is reported authenticated, not yet, unverified or forged.
  */
 #include "cv-sframe-dec.h"
 
+#include "cv-frame-auth.h"
 #include "cv-frame-keys.h"
 
 GST_DEBUG_CATEGORY_STATIC (cv_sframe_dec_debug);
@@ -22,6 +29,9 @@ struct _CvSframeDec
   guint64 decrypted;
   guint64 dropped;
   gint64 last_sender; /* -1 before the first frame */
+  CvFrameAuth *auth;
+  guint64 statements;     /* statement frames that verified */
+  guint64 bad_statements; /* statement frames refused */
 };
 
 G_DEFINE_FINAL_TYPE (CvSframeDec, cv_sframe_dec, GST_TYPE_BASE_TRANSFORM)
@@ -33,6 +43,11 @@ enum {
   PROP_DECRYPTED,
   PROP_DROPPED,
   PROP_LAST_SENDER,
+  PROP_AUTH,
+  PROP_STATEMENTS,
+  PROP_BAD_STATEMENTS,
+  PROP_AUTHENTICATED,
+  PROP_AUTH_STATE,
   N_PROPS
 };
 
@@ -73,12 +88,43 @@ cv_sframe_dec_transform_caps (GstBaseTransform *trans,
   return result;
 }
 
+/* ---- Media authenticity ---- */
+
+/* A decrypted statement frame: checked and counted, never passed on. */
+static GstFlowReturn
+take_statement (CvSframeDec                *self,
+                CvFrameAuth                *auth,
+                const cv_sframe_frame_info *info,
+                GstBuffer                  *buf)
+{
+  cv_status st = CV_ERR_STATE;
+  GstMapInfo map;
+
+  if (auth != NULL && gst_buffer_map (buf, &map, GST_MAP_READ))
+    {
+      st = cv_frame_auth_received_statement (auth, info, map.data, map.size, cv_frame_auth_now_ms ());
+      gst_buffer_unmap (buf, &map);
+    }
+  GST_OBJECT_LOCK (self);
+  if (st == CV_OK)
+    self->statements++;
+  else if (auth != NULL)
+    self->bad_statements++;
+  GST_OBJECT_UNLOCK (self);
+  if (st != CV_OK && auth != NULL)
+    GST_INFO_OBJECT (self, "statement of leaf %u refused: %s", info->sender_index, cv_status_message ());
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
+}
+
 static GstFlowReturn
 cv_sframe_dec_transform_ip (GstBaseTransform *trans,
                             GstBuffer        *buf)
 {
   CvSframeDec *self = CV_SFRAME_DEC (trans);
   g_autoptr (CvFrameKeys) keys = NULL;
+  g_autoptr (CvFrameAuth) auth = NULL;
+  guint8 hash[CV_MEDIA_AUTH_HASH_LEN];
+  gboolean hashed = FALSE;
   cv_sframe_frame_info info;
   gsize offset = 0, len = 0;
   GstMapInfo map;
@@ -86,6 +132,7 @@ cv_sframe_dec_transform_ip (GstBaseTransform *trans,
 
   GST_OBJECT_LOCK (self);
   keys = self->keys ? g_object_ref (self->keys) : NULL;
+  auth = self->auth ? g_object_ref (self->auth) : NULL;
   GST_OBJECT_UNLOCK (self);
 
   if (keys == NULL)
@@ -98,6 +145,8 @@ cv_sframe_dec_transform_ip (GstBaseTransform *trans,
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
     return GST_FLOW_ERROR;
+  if (auth != NULL)
+    hashed = cv_frame_auth_hash (auth, map.data, map.size, hash);
   st = cv_frame_keys_decrypt (keys, map.data, map.size, &offset, &len, &info);
   gst_buffer_unmap (buf, &map);
 
@@ -112,6 +161,10 @@ cv_sframe_dec_transform_ip (GstBaseTransform *trans,
     }
 
   gst_buffer_resize (buf, offset, len);
+  if (info.context >= CV_MEDIA_AUTH_STATEMENT_CONTEXT)
+    return take_statement (self, auth, &info, buf);
+  if (hashed)
+    cv_frame_auth_received_frame (auth, &info, hash, cv_frame_auth_now_ms ());
   GST_OBJECT_LOCK (self);
   self->decrypted++;
   self->last_sender = info.sender_index;
@@ -145,6 +198,30 @@ cv_sframe_dec_get_property (GObject    *object,
     case PROP_LAST_SENDER:
       g_value_set_int64 (value, self->last_sender);
       break;
+    case PROP_AUTH:
+      g_value_set_object (value, self->auth);
+      break;
+    case PROP_STATEMENTS:
+      g_value_set_uint64 (value, self->statements);
+      break;
+    case PROP_BAD_STATEMENTS:
+      g_value_set_uint64 (value, self->bad_statements);
+      break;
+    case PROP_AUTHENTICATED:
+    case PROP_AUTH_STATE:
+      {
+        cv_media_auth_report report = { 0 };
+
+        /* The report of this stream's sender (the last one that decrypted). */
+        if (self->auth != NULL && self->last_sender >= 0)
+          cv_frame_auth_get_report (self->auth, (guint32) self->last_sender, cv_frame_auth_now_ms (),
+                                    &report);
+        if (prop_id == PROP_AUTHENTICATED)
+          g_value_set_uint64 (value, report.authenticated);
+        else
+          g_value_set_int (value, report.state);
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -168,6 +245,9 @@ cv_sframe_dec_set_property (GObject      *object,
     case PROP_CAPS:
       gst_caps_replace (&self->caps, (GstCaps *) gst_value_get_caps (value));
       break;
+    case PROP_AUTH:
+      g_set_object (&self->auth, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -183,6 +263,7 @@ cv_sframe_dec_finalize (GObject *object)
   CvSframeDec *self = CV_SFRAME_DEC (object);
 
   g_clear_object (&self->keys);
+  g_clear_object (&self->auth);
   gst_clear_caps (&self->caps);
 
   G_OBJECT_CLASS (cv_sframe_dec_parent_class)->finalize (object);
@@ -214,6 +295,24 @@ cv_sframe_dec_class_init (CvSframeDecClass *klass)
   properties[PROP_LAST_SENDER] =
     g_param_spec_int64 ("last-sender", "Last sender", "MLS leaf index of the last decrypted frame's sender",
                         -1, G_MAXUINT32, -1, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUTH] =
+    g_param_spec_object ("auth", "Authenticity", "Checks the senders' signed statements; NULL: not checked",
+                         CV_TYPE_FRAME_AUTH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATEMENTS] =
+    g_param_spec_uint64 ("statements", "Statements", "Signed statements received that verified",
+                         0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BAD_STATEMENTS] =
+    g_param_spec_uint64 ("bad-statements", "Bad statements", "Statements refused (malformed, not the "
+                         "carrier's own, or failed to verify)",
+                         0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUTHENTICATED] =
+    g_param_spec_uint64 ("authenticated", "Authenticated", "Frames of the last sender that its "
+                         "signed statements cover (all its streams)",
+                         0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUTH_STATE] =
+    g_param_spec_int ("auth-state", "Authenticity state", "cv_media_auth_state of the last sender",
+                      CV_MEDIA_AUTH_NONE, CV_MEDIA_AUTH_FORGED, CV_MEDIA_AUTH_NONE,
+                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);

@@ -4,9 +4,15 @@
  * machine is ciphertext whatever the transport does. Until the meeting has
  * keys (the MLS group is not yet established) frames are dropped, never
  * sent in the clear.
+ *
+ * With an "auth" object, the frames sent are also signed in band: about once
+ * a second a statement (docs/media-authenticity.md) goes out as an SFrame
+ * frame of its own under context | CV_MEDIA_AUTH_STATEMENT_CONTEXT, just
+ * before the frame that completed it.
  */
 #include "cv-sframe-enc.h"
 
+#include "cv-frame-auth.h"
 #include "cv-frame-keys.h"
 
 GST_DEBUG_CATEGORY_STATIC (cv_sframe_enc_debug);
@@ -20,6 +26,8 @@ struct _CvSframeEnc
   CvFrameKeys *keys;
   guint context;
   guint64 unkeyed_drops;
+  CvFrameAuth *auth;
+  guint64 statements;
 };
 
 G_DEFINE_FINAL_TYPE (CvSframeEnc, cv_sframe_enc, GST_TYPE_BASE_TRANSFORM)
@@ -29,6 +37,8 @@ enum {
   PROP_KEYS,
   PROP_CONTEXT,
   PROP_UNKEYED_DROPS,
+  PROP_AUTH,
+  PROP_STATEMENTS,
   N_PROPS
 };
 
@@ -94,6 +104,43 @@ cv_sframe_enc_transform_size (GstBaseTransform *trans,
   return TRUE;
 }
 
+/* ---- Media authenticity: statements sent in band ---- */
+
+/* Encrypts a ready statement under the stream's statement context and pushes
+ * it downstream ahead of the frame being transformed. */
+static GstFlowReturn
+push_statement (CvSframeEnc *self,
+                CvFrameKeys *keys,
+                guint        context,
+                GstBuffer   *inbuf,
+                GBytes      *statement)
+{
+  gsize len, out_len = 0;
+  const guint8 *data = g_bytes_get_data (statement, &len);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, len + cv_frame_keys_overhead (), NULL);
+  GstMapInfo map;
+  cv_status st;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  st = cv_frame_keys_encrypt (keys, context | CV_MEDIA_AUTH_STATEMENT_CONTEXT, data, len,
+                              map.data, map.size, &out_len);
+  gst_buffer_unmap (buf, &map);
+  if (st != CV_OK)
+    {
+      gst_buffer_unref (buf);
+      GST_WARNING_OBJECT (self, "statement not sent: %s", cv_status_message ());
+      return GST_FLOW_OK;
+    }
+  gst_buffer_set_size (buf, out_len);
+  /* Timed like the frame (audio level included), never a keyframe. */
+  gst_buffer_copy_into (buf, inbuf, GST_BUFFER_COPY_TIMESTAMPS | GST_BUFFER_COPY_META, 0, -1);
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  GST_OBJECT_LOCK (self);
+  self->statements++;
+  GST_OBJECT_UNLOCK (self);
+  return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+}
+
 static GstFlowReturn
 cv_sframe_enc_transform (GstBaseTransform *trans,
                          GstBuffer        *inbuf,
@@ -101,6 +148,8 @@ cv_sframe_enc_transform (GstBaseTransform *trans,
 {
   CvSframeEnc *self = CV_SFRAME_ENC (trans);
   g_autoptr (CvFrameKeys) keys = NULL;
+  g_autoptr (CvFrameAuth) auth = NULL;
+  g_autoptr (GBytes) statement = NULL;
   GstMapInfo in, out;
   gsize out_len = 0;
   guint context;
@@ -108,6 +157,7 @@ cv_sframe_enc_transform (GstBaseTransform *trans,
 
   GST_OBJECT_LOCK (self);
   keys = self->keys ? g_object_ref (self->keys) : NULL;
+  auth = self->auth ? g_object_ref (self->auth) : NULL;
   context = self->context;
   GST_OBJECT_UNLOCK (self);
 
@@ -128,6 +178,8 @@ cv_sframe_enc_transform (GstBaseTransform *trans,
       return GST_FLOW_ERROR;
     }
   st = cv_frame_keys_encrypt (keys, context, in.data, in.size, out.data, out.size, &out_len);
+  if (st == CV_OK && auth != NULL)
+    statement = cv_frame_auth_sent (auth, context, out.data, out_len, cv_frame_auth_now_ms ());
   gst_buffer_unmap (outbuf, &out);
   gst_buffer_unmap (inbuf, &in);
 
@@ -139,6 +191,8 @@ cv_sframe_enc_transform (GstBaseTransform *trans,
       return GST_FLOW_ERROR;
     }
   gst_buffer_set_size (outbuf, out_len);
+  if (statement != NULL)
+    return push_statement (self, keys, context, inbuf, statement);
   return GST_FLOW_OK;
 }
 
@@ -161,6 +215,12 @@ cv_sframe_enc_get_property (GObject    *object,
       break;
     case PROP_UNKEYED_DROPS:
       g_value_set_uint64 (value, self->unkeyed_drops);
+      break;
+    case PROP_AUTH:
+      g_value_set_object (value, self->auth);
+      break;
+    case PROP_STATEMENTS:
+      g_value_set_uint64 (value, self->statements);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -185,6 +245,9 @@ cv_sframe_enc_set_property (GObject      *object,
     case PROP_CONTEXT:
       self->context = g_value_get_uint (value);
       break;
+    case PROP_AUTH:
+      g_set_object (&self->auth, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -197,6 +260,7 @@ cv_sframe_enc_finalize (GObject *object)
   CvSframeEnc *self = CV_SFRAME_ENC (object);
 
   g_clear_object (&self->keys);
+  g_clear_object (&self->auth);
 
   G_OBJECT_CLASS (cv_sframe_enc_parent_class)->finalize (object);
 }
@@ -221,6 +285,12 @@ cv_sframe_enc_class_init (CvSframeEncClass *klass)
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_UNKEYED_DROPS] =
     g_param_spec_uint64 ("unkeyed-drops", "Unkeyed drops", "Frames dropped because no key was installed yet",
+                         0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUTH] =
+    g_param_spec_object ("auth", "Authenticity", "Signs the frames sent (context below 8); NULL: unsigned",
+                         CV_TYPE_FRAME_AUTH, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATEMENTS] =
+    g_param_spec_uint64 ("statements", "Statements", "Signed statements sent in band",
                          0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
