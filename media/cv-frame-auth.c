@@ -184,6 +184,28 @@ cv_frame_auth_sent (CvFrameAuth  *self,
   return out;
 }
 
+GBytes *
+cv_frame_auth_flush (CvFrameAuth *self,
+                     guint64      context)
+{
+  cv_bytes statement = CV_BYTES_INIT;
+  GBytes *out = NULL;
+
+  g_return_val_if_fail (CV_IS_FRAME_AUTH (self), NULL);
+  if (context >= CV_MEDIA_AUTH_STATEMENT_CONTEXT)
+    return NULL;
+  g_mutex_lock (&self->lock);
+  if (self->signers[context] != NULL
+      && cv_media_auth_signer_tick (self->signers[context], cv_frame_auth_now_ms (), TRUE) == CV_OK
+      && cv_media_auth_signer_take (self->signers[context], &statement))
+    {
+      out = g_bytes_new (statement.data, statement.len);
+      cv_bytes_clear (&statement);
+    }
+  g_mutex_unlock (&self->lock);
+  return out;
+}
+
 gboolean
 cv_frame_auth_hash (CvFrameAuth  *self,
                     const guint8 *frame,

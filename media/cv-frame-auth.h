@@ -47,6 +47,11 @@ GBytes      *cv_frame_auth_sent             (CvFrameAuth   *self,
                                              gsize          frame_len,
                                              guint64        now_ms);
 
+/* Signs what is pending for stream `context` now (the stream stops), giving
+ * the statement to send, or NULL. */
+GBytes      *cv_frame_auth_flush            (CvFrameAuth   *self,
+                                             guint64        context);
+
 /* ---- Receiving (cvsframedec) ---- */
 
 /* The hash of a protected frame, taken before it is decrypted in place. */

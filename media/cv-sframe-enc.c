@@ -133,12 +133,39 @@ push_statement (CvSframeEnc *self,
     }
   gst_buffer_set_size (buf, out_len);
   /* Timed like the frame (audio level included), never a keyframe. */
-  gst_buffer_copy_into (buf, inbuf, GST_BUFFER_COPY_TIMESTAMPS | GST_BUFFER_COPY_META, 0, -1);
+  if (inbuf != NULL)
+    gst_buffer_copy_into (buf, inbuf, GST_BUFFER_COPY_TIMESTAMPS | GST_BUFFER_COPY_META, 0, -1);
   GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
   GST_OBJECT_LOCK (self);
   self->statements++;
   GST_OBJECT_UNLOCK (self);
   return gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+}
+
+/* At the end of the stream the last frames are signed at once, so that
+ * receivers do not wait for a statement that would never come. */
+static gboolean
+cv_sframe_enc_sink_event (GstBaseTransform *trans,
+                          GstEvent         *event)
+{
+  CvSframeEnc *self = CV_SFRAME_ENC (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    {
+      g_autoptr (CvFrameKeys) keys = NULL;
+      g_autoptr (CvFrameAuth) auth = NULL;
+      g_autoptr (GBytes) statement = NULL;
+      guint context;
+
+      GST_OBJECT_LOCK (self);
+      keys = self->keys ? g_object_ref (self->keys) : NULL;
+      auth = self->auth ? g_object_ref (self->auth) : NULL;
+      context = self->context;
+      GST_OBJECT_UNLOCK (self);
+      if (keys != NULL && auth != NULL && (statement = cv_frame_auth_flush (auth, context)) != NULL)
+        push_statement (self, keys, context, NULL, statement);
+    }
+  return GST_BASE_TRANSFORM_CLASS (cv_sframe_enc_parent_class)->sink_event (trans, event);
 }
 
 static GstFlowReturn
@@ -303,6 +330,7 @@ cv_sframe_enc_class_init (CvSframeEncClass *klass)
   trans_class->transform_caps = cv_sframe_enc_transform_caps;
   trans_class->transform_size = cv_sframe_enc_transform_size;
   trans_class->transform = cv_sframe_enc_transform;
+  trans_class->sink_event = cv_sframe_enc_sink_event;
   trans_class->passthrough_on_same_caps = FALSE;
 
   GST_DEBUG_CATEGORY_INIT (cv_sframe_enc_debug, "cvsframeenc", 0, "SFrame encrypter");

@@ -196,6 +196,35 @@ test_honest (void)
   identities_clear (&ids);
 }
 
+/* A stream that ends gets its last frames signed at EOS. */
+static void
+test_eos_flush (void)
+{
+  identities ids;
+  identities_init (&ids);
+  g_autoptr (CvFrameKeys) alice_keys = keys_for (ALICE);
+  g_autoptr (CvFrameKeys) bob_keys = keys_for (BOB);
+  g_autoptr (CvFrameAuth) alice_auth = auth_for (&ids, ALICE, &ids.priv[ALICE]);
+  g_autoptr (CvFrameAuth) bob_auth = auth_for (&ids, BOB, NULL);
+  GstHarness *enc = enc_harness (alice_keys, alice_auth);
+  GstHarness *dec = dec_harness (bob_keys, bob_auth);
+  g_autoptr (GPtrArray) sent = send_frames (enc, 10, "alice");
+  GstBuffer *buf;
+
+  g_assert_cmpuint (sent->len, ==, 10);
+  g_assert_true (gst_harness_push_event (enc, gst_event_new_eos ()));
+  while ((buf = gst_harness_try_pull (enc)) != NULL)
+    g_ptr_array_add (sent, buf);
+  g_assert_cmpuint (sent->len, ==, 11);
+  g_assert_cmpuint (deliver (dec, sent), ==, 10);
+  g_assert_cmpuint (uint64_prop (dec, "authenticated"), ==, 10);
+  g_assert_cmpint (auth_state (dec), ==, CV_MEDIA_AUTH_AUTHENTICATED);
+
+  gst_harness_teardown (enc);
+  gst_harness_teardown (dec);
+  identities_clear (&ids);
+}
+
 /* Bob gets Mallory's frames at some of Alice's CTRs: they play, and Alice's
  * statement shows them forged. */
 static void
@@ -324,6 +353,7 @@ main (int argc, char *argv[])
   cv_media_plugin_register ();
 
   g_test_add_func ("/media/frame-auth/honest", test_honest);
+  g_test_add_func ("/media/frame-auth/eos-flush", test_eos_flush);
   g_test_add_func ("/media/frame-auth/forged-frames", test_forged_frames);
   g_test_add_func ("/media/frame-auth/forged-statements", test_forged_statements);
   g_test_add_func ("/media/frame-auth/statements-never-played", test_statements_never_played);
