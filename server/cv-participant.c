@@ -9,6 +9,7 @@ struct _CvParticipant
   CvParticipantKind kind;
   char *account;
   gboolean video;
+  guint32 ssrc_base;
   gboolean member;
   guint32 leaf_index;
   char *key_package;
@@ -149,6 +150,7 @@ static void
 cv_participant_init (CvParticipant *self)
 {
   self->leaf_index = CV_LEAF_UNKNOWN;
+  self->ssrc_base = CV_SSRC_NONE;
 }
 
 CvParticipant *
@@ -217,6 +219,19 @@ cv_participant_set_video (CvParticipant *self,
     return;
   self->video = video;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO]);
+}
+
+guint32
+cv_participant_get_ssrc_base (CvParticipant *self)
+{
+  return self->ssrc_base;
+}
+
+void
+cv_participant_set_ssrc_base (CvParticipant *self,
+                              guint32        ssrc_base)
+{
+  self->ssrc_base = ssrc_base;
 }
 
 gboolean

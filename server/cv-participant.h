@@ -42,6 +42,11 @@ void              cv_participant_set_account      (CvParticipant *self,
 gboolean          cv_participant_get_video        (CvParticipant *self);
 void              cv_participant_set_video        (CvParticipant *self,
                                                    gboolean       video);
+/* First SSRC of the participant's streams at the relay (CV_SSRC_NONE: no media). */
+#define CV_SSRC_NONE G_MAXUINT32
+guint32           cv_participant_get_ssrc_base    (CvParticipant *self);
+void              cv_participant_set_ssrc_base    (CvParticipant *self,
+                                                   guint32        ssrc_base);
 
 /* MLS membership as tracked by the delivery service. */
 gboolean          cv_participant_get_member       (CvParticipant *self);

@@ -346,6 +346,9 @@ cv_json_add_participant (JsonBuilder   *b,
   add_string (b, "display_name", cv_participant_get_display_name (p));
   add_string (b, "kind", cv_participant_kind_to_string (cv_participant_get_kind (p)));
   add_bool (b, "video", cv_participant_get_video (p));
+  /* Others subscribe to its streams by these SSRCs (docs/protocol.md, SSRCs). */
+  if (cv_participant_get_ssrc_base (p) != CV_SSRC_NONE)
+    add_int (b, "ssrc_base", cv_participant_get_ssrc_base (p));
   if (cv_participant_get_account (p) != NULL)
     add_string (b, "account", cv_participant_get_account (p));
   if (e2ee)
@@ -421,9 +424,12 @@ cv_server_participant_gone (CvServer      *self,
   gboolean e2ee = cv_meeting_get_e2ee (meeting);
   gboolean was_member = cv_participant_get_member (participant);
   guint32 leaf = cv_participant_get_leaf_index (participant);
-  CvParticipant *committer_before = e2ee ? cv_meeting_get_committer (meeting) : NULL;
+  /* Referenced: a broadcast below may drop a slow client, this one too. */
+  g_autoptr (CvParticipant) committer_before = NULL;
   JsonBuilder *b;
 
+  if (e2ee && cv_meeting_get_committer (meeting) != NULL)
+    committer_before = g_object_ref (cv_meeting_get_committer (meeting));
   cv_meeting_remove_participant (meeting, participant);
 #ifdef CV_HAVE_RELAY
   if (self->relay != NULL)
@@ -770,6 +776,7 @@ add_media_info (CvServer      *self,
       add_string (b, "key_material", key_b64);
       add_int (b, "ssrc_base", ssrc_base);
       add_int (b, "ssrc_stride", CV_RELAY_SSRC_STRIDE);
+      cv_participant_set_ssrc_base (participant, ssrc_base);
       json_builder_end_object (b);
       OPENSSL_cleanse (key_b64, strlen (key_b64));
       return TRUE;
@@ -964,9 +971,15 @@ handle_member_state (CvServer *self, CvClient *client, JsonObject *req, JsonNode
 }
 
 typedef struct {
-  CvParticipant *participant;
+  CvParticipant *participant;    /* referenced: a slow client may be dropped meanwhile */
   guint32 leaf_index;
 } Added;
+
+static void
+added_clear (gpointer data)
+{
+  g_clear_object (&((Added *) data)->participant);
+}
 
 static gboolean
 handle_commit (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, GError **error)
@@ -978,12 +991,13 @@ handle_commit (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, 
   cv_mls_wire_header commit_header, welcome_header;
   JsonArray *added_json, *removed_json;
   g_autoptr (GArray) added = g_array_new (FALSE, FALSE, sizeof (Added));
+  g_autoptr (CvParticipant) committer_before = NULL;
   g_autoptr (GArray) removed = g_array_new (FALSE, FALSE, sizeof (guint32));
-  CvParticipant *committer_before;
   guint64 commit_epoch, seq;
   gboolean ok = FALSE;
   JsonBuilder *b;
 
+  g_array_set_clear_func (added, added_clear);
   if (!require_meeting (client, TRUE, error))
     return FALSE;
   if (!get_mls (req, "commit", TRUE, self->site->frame_size, &commit_b64,
@@ -1024,6 +1038,7 @@ handle_commit (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, 
           bad_request (error, "Participant %" G_GUINT64_FORMAT " is not waiting to be added", pid);
           goto out;
         }
+      g_object_ref (a.participant);
       g_array_append_val (added, a);
     }
   for (guint i = 0; removed_json != NULL && i < json_array_get_length (removed_json); i++)
@@ -1045,7 +1060,8 @@ handle_commit (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, 
       goto out;
     }
 
-  committer_before = cv_meeting_get_committer (meeting);
+  if (cv_meeting_get_committer (meeting) != NULL)
+    committer_before = g_object_ref (cv_meeting_get_committer (meeting));
   commit_epoch = commit_header.epoch;
   if (!cv_meeting_accept_commit (meeting, client->participant, &commit_header, error))
     {

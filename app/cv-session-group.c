@@ -1,0 +1,525 @@
+/* CvSession's MLS group: KeyPackage, creating or joining the group, commits
+ * as the committer, processing others' commits, proposals and application
+ * messages, and the service's removals.
+ *
+ * Zero trust toward the service: it only orders and relays. Adds happen
+ * because a KeyPackage verified and we (the committer) chose to add it;
+ * removals because the service reported a participant gone, and a Remove
+ * proposal from the service is accepted only for such a participant. Every
+ * commit is staged and merged only once valid (ours: once the service
+ * confirms it was first in its epoch).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <openssl/rand.h>
+
+#include "cv-mls-codec.h"
+#include "cv-session-private.h"
+
+/* Joiners arriving together are added by one commit. */
+#define COMMIT_BATCH_DELAY_MS 50
+
+static void
+waiting_joiner_free (gpointer data)
+{
+  CvWaitingJoiner *joiner = data;
+
+  cv_bytes_clear (&joiner->key_package);
+  g_free (joiner);
+}
+
+static char *
+to_base64 (const cv_bytes *b)
+{
+  return g_base64_encode (b->data, b->len);
+}
+
+/* Decodes a base64 member; an empty result is refused. */
+static gboolean
+member_bytes (JsonObject  *message,
+              const char  *name,
+              cv_bytes    *out)
+{
+  const char *b64 = json_object_get_string_member_with_default (message, name, NULL);
+  gsize len = 0;
+  guchar *data;
+
+  if (b64 == NULL)
+    return FALSE;
+  data = g_base64_decode (b64, &len);
+  if (data == NULL || len == 0)
+    {
+      g_free (data);
+      return FALSE;
+    }
+  cv_bytes_set (out, data, len);
+  g_free (data);
+  return TRUE;
+}
+
+static GError *
+crypto_error (const char *what)
+{
+  return g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_CRYPTO, "%s: %s", what, cv_status_message ());
+}
+
+static void
+group_config (cv_mls_group_config *config)
+{
+  cv_mls_group_config_init (config);
+  /* Commits and proposals are encrypted too: the service needs only the
+   * public header of a PrivateMessage to order them. */
+  config->handshake_private = TRUE;
+  config->padding_block = 32;
+}
+
+gboolean
+cv_session_group_prepare (CvSession  *self,
+                          guint16     cipher_suite,
+                          char      **key_package_b64,
+                          GError    **error)
+{
+  cv_bytes pub = CV_BYTES_INIT;
+  cv_status st;
+
+  cv_session_group_clear (self);
+  st = cv_mls_suite_get (cipher_suite, &self->suite);
+  if (st == CV_OK)
+    st = cv_mls_signature_key_pair (self->suite, &self->signature_priv, &pub);
+  cv_bytes_clear (&pub);
+  if (st != CV_OK)
+    {
+      *error = crypto_error (_("Cannot make a signature key"));
+      return FALSE;
+    }
+  /* A basic credential: the name is claimed, shown as unverified to others. */
+  self->credential.type = CV_MLS_CREDENTIAL_BASIC;
+  cv_bytes_set (&self->credential.identity, (const uint8_t *) self->display_name, strlen (self->display_name));
+
+  st = cv_mls_make_key_package (self->suite, &self->credential, self->signature_priv.data,
+                                self->signature_priv.len, 0, 0, NULL, NULL, &self->key_package);
+  if (st != CV_OK)
+    {
+      *error = crypto_error (_("Cannot make a KeyPackage"));
+      return FALSE;
+    }
+  *key_package_b64 = to_base64 (&self->key_package.key_package_message);
+  self->waiting = g_ptr_array_new_with_free_func (waiting_joiner_free);
+  self->leaves_to_remove = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->own_commit_added = g_array_new (FALSE, FALSE, sizeof (gint64));
+  return TRUE;
+}
+
+void
+cv_session_group_clear (CvSession *self)
+{
+  g_clear_handle_id (&self->commit_source, g_source_remove);
+  g_clear_pointer (&self->own_commit, cv_mls_staged_commit_free);
+  g_clear_pointer (&self->group, cv_mls_group_free);
+  cv_mls_key_package_bundle_clear (&self->key_package);
+  cv_mls_credential_clear (&self->credential);
+  cv_bytes_clear (&self->signature_priv);
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
+  g_clear_pointer (&self->leaves_to_remove, g_array_unref);
+  g_clear_pointer (&self->own_commit_added, g_array_unref);
+}
+
+/* ---- creating and joining ---- */
+
+gboolean
+cv_session_group_create (CvSession   *self,
+                         JsonObject  *mls,
+                         GError     **error)
+{
+  JsonObject *sender = json_object_has_member (mls, "external_sender") && !json_object_get_null_member (mls, "external_sender")
+                       ? json_object_get_object_member (mls, "external_sender") : NULL;
+  cv_mls_extension_list extensions = { 0 };
+  cv_mls_group_config config;
+  cv_bytes encoded = CV_BYTES_INIT, ext = CV_BYTES_INIT;
+  uint8_t group_id[16];
+  cv_status st = CV_OK;
+
+  /* The service as external sender lets it propose the removal of someone
+   * who dropped; members still decide (DESIGN.md, Keys). */
+  if (sender != NULL && member_bytes (sender, "encoded", &encoded))
+    {
+      cv_mls_writer w;
+
+      cv_mls_writer_init (&w);
+      cv_mls_write_opaque (&w, encoded.data, encoded.len); /* ExternalSender external_senders<V> */
+      st = cv_mls_writer_finish (&w, &ext);
+      if (st == CV_OK)
+        st = cv_mls_extension_list_set (&extensions, CV_MLS_EXT_EXTERNAL_SENDERS, ext.data, ext.len);
+    }
+  if (st == CV_OK && RAND_bytes (group_id, sizeof group_id) != 1)
+    st = CV_ERR_CRYPTO;
+  group_config (&config);
+  if (st == CV_OK)
+    st = cv_mls_group_create (self->suite, group_id, sizeof group_id, &self->credential,
+                              self->signature_priv.data, self->signature_priv.len,
+                              extensions.count ? &extensions : NULL, &config, &self->group);
+  cv_mls_extension_list_clear (&extensions);
+  cv_bytes_clear (&encoded);
+  cv_bytes_clear (&ext);
+  if (st != CV_OK)
+    {
+      *error = crypto_error (_("Cannot create the meeting's MLS group"));
+      return FALSE;
+    }
+  self->committer = TRUE;
+  cv_session_epoch_changed (self, _("You started the meeting"));
+  return TRUE;
+}
+
+static void
+on_welcome (CvSession  *self,
+            JsonObject *message)
+{
+  cv_bytes welcome = CV_BYTES_INIT;
+  cv_mls_group_config config;
+  g_autoptr (JsonObject) state = NULL;
+  g_autoptr (GError) error = NULL;
+  cv_status st;
+
+  if (self->group != NULL)
+    return; /* already a member: a duplicate */
+  if (!member_bytes (message, "message", &welcome))
+    {
+      error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_PROTOCOL, _("The Welcome message is empty"));
+      cv_session_fail (self, error);
+      return;
+    }
+  group_config (&config);
+  st = cv_mls_group_join (&self->key_package, welcome.data, welcome.len, NULL, 0, &config, &self->group);
+  cv_bytes_clear (&welcome);
+  if (st != CV_OK)
+    {
+      error = crypto_error (_("Cannot join the meeting's MLS group"));
+      cv_session_fail (self, error);
+      return;
+    }
+  cv_mls_key_package_bundle_clear (&self->key_package);
+
+  state = json_object_new ();
+  json_object_set_string_member (state, "type", "member-state");
+  json_object_set_int_member (state, "leaf_index", cv_mls_group_own_leaf (self->group));
+  cv_session_send (self, state);
+  cv_session_epoch_changed (self, _("You joined"));
+}
+
+/* ---- committing ---- */
+
+static gboolean
+leaf_is_member (CvSession *self,
+                guint32    leaf)
+{
+  g_autofree cv_mls_member *members = NULL;
+  size_t n = 0;
+
+  if (cv_mls_group_members (self->group, &members, &n) != CV_OK)
+    return FALSE;
+  for (size_t i = 0; i < n; i++)
+    if (members[i].leaf_index == leaf)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+commit_cb (gpointer user_data)
+{
+  CvSession *self = user_data;
+  g_autoptr (GArray) adds = g_array_new (FALSE, FALSE, sizeof (cv_bytes));
+  g_autoptr (GArray) removes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cv_mls_commit_options opts = { 0 };
+  cv_bytes commit = CV_BYTES_INIT, welcome = CV_BYTES_INIT;
+  const cv_mls_commit_summary *summary;
+  g_autoptr (JsonObject) msg = NULL;
+  JsonArray *added, *removed;
+  cv_status st;
+
+  self->commit_source = 0;
+  if (!self->committer || self->group == NULL || self->own_commit != NULL)
+    return G_SOURCE_REMOVE;
+
+  g_array_set_size (self->own_commit_added, 0);
+  for (guint i = 0; i < self->waiting->len; i++)
+    {
+      CvWaitingJoiner *joiner = g_ptr_array_index (self->waiting, i);
+      g_array_append_val (adds, joiner->key_package);
+      g_array_append_val (self->own_commit_added, joiner->participant);
+    }
+  for (guint i = 0; i < self->leaves_to_remove->len; i++)
+    {
+      guint32 leaf = g_array_index (self->leaves_to_remove, guint32, i);
+      if (leaf_is_member (self, leaf))
+        g_array_append_val (removes, leaf);
+    }
+  g_array_set_size (self->leaves_to_remove, 0);
+  if (adds->len == 0 && removes->len == 0)
+    return G_SOURCE_REMOVE;
+
+  opts.add_key_packages = (const cv_bytes *) adds->data;
+  opts.n_add = adds->len;
+  opts.remove_leaves = (const guint32 *) removes->data;
+  opts.n_remove = removes->len;
+  st = cv_mls_group_commit (self->group, &opts, &commit, &welcome, &self->own_commit);
+  if (st != CV_OK)
+    {
+      /* A joiner whose KeyPackage does not verify is not added, and must not
+       * hold up the others: drop the batch's joiners and say so in the log. */
+      g_warning ("cannot commit %u adds and %u removals: %s", adds->len, removes->len, cv_status_message ());
+      g_ptr_array_set_size (self->waiting, 0);
+      return G_SOURCE_REMOVE;
+    }
+
+  summary = cv_mls_staged_commit_summary (self->own_commit);
+  msg = json_object_new ();
+  json_object_set_string_member (msg, "type", "commit");
+  {
+    g_autofree char *commit_b64 = to_base64 (&commit);
+    json_object_set_string_member (msg, "commit", commit_b64);
+  }
+  if (welcome.len > 0)
+    {
+      g_autofree char *welcome_b64 = to_base64 (&welcome);
+      json_object_set_string_member (msg, "welcome", welcome_b64);
+      added = json_array_new ();
+      for (size_t i = 0; i < summary->n_added && i < self->own_commit_added->len; i++)
+        {
+          JsonObject *a = json_object_new ();
+          json_object_set_int_member (a, "participant", g_array_index (self->own_commit_added, gint64, i));
+          json_object_set_int_member (a, "leaf_index", summary->added[i]);
+          json_array_add_object_element (added, a);
+        }
+      json_object_set_array_member (msg, "added", added);
+    }
+  removed = json_array_new ();
+  for (size_t i = 0; i < summary->n_removed; i++)
+    json_array_add_int_element (removed, summary->removed[i]);
+  json_object_set_array_member (msg, "removed_leaves", removed);
+  cv_bytes_clear (&commit);
+  cv_bytes_clear (&welcome);
+  cv_session_send (self, msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_commit (CvSession *self)
+{
+  if (self->committer && self->commit_source == 0)
+    self->commit_source = g_timeout_add (COMMIT_BATCH_DELAY_MS, commit_cb, self);
+}
+
+static void
+drop_waiting (CvSession *self,
+              gint64     participant)
+{
+  for (guint i = self->waiting->len; i-- > 0;)
+    if (((CvWaitingJoiner *) g_ptr_array_index (self->waiting, i))->participant == participant)
+      g_ptr_array_remove_index (self->waiting, i);
+}
+
+/* ---- receiving ---- */
+
+static void
+merged (CvSession *self)
+{
+  if (!cv_mls_group_is_active (self->group))
+    {
+      g_autoptr (GError) error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED,
+                                              _("You were removed from the meeting"));
+      cv_session_fail (self, error);
+      return;
+    }
+  cv_session_epoch_changed (self, NULL);
+  schedule_commit (self);
+}
+
+static void
+on_commit (CvSession  *self,
+           JsonObject *message)
+{
+  gint64 from = json_object_get_int_member_with_default (message, "from", -1);
+  cv_bytes commit = CV_BYTES_INIT;
+  cv_mls_received received = { 0 };
+  g_autoptr (GError) error = NULL;
+  cv_status st;
+
+  if (self->group == NULL)
+    return; /* not a member yet: the Welcome brings us the epoch after it */
+
+  if (from == self->participant_id && self->own_commit != NULL)
+    {
+      /* The service confirmed our commit: it was first in its epoch. */
+      for (guint i = 0; i < self->own_commit_added->len; i++)
+        drop_waiting (self, g_array_index (self->own_commit_added, gint64, i));
+      st = cv_mls_group_merge (self->group, g_steal_pointer (&self->own_commit));
+      if (st != CV_OK)
+        {
+          error = crypto_error (_("Cannot apply our own commit"));
+          cv_session_fail (self, error);
+          return;
+        }
+      merged (self);
+      return;
+    }
+
+  /* Someone else's commit won the epoch: ours, if any, is void. */
+  g_clear_pointer (&self->own_commit, cv_mls_staged_commit_free);
+  if (!member_bytes (message, "message", &commit))
+    return;
+  st = cv_mls_group_process (self->group, commit.data, commit.len, &received);
+  cv_bytes_clear (&commit);
+  if (st != CV_OK || received.type != CV_MLS_RECEIVED_COMMIT)
+    {
+      /* An invalid commit accepted by the service splits the group: we
+       * cannot follow it, so we cannot stay securely. */
+      error = crypto_error (_("A member sent an invalid commit"));
+      cv_mls_received_clear (&received);
+      cv_session_fail (self, error);
+      return;
+    }
+  st = cv_mls_group_merge (self->group, g_steal_pointer (&received.staged));
+  cv_mls_received_clear (&received);
+  if (st != CV_OK)
+    {
+      error = crypto_error (_("Cannot apply a commit"));
+      cv_session_fail (self, error);
+      return;
+    }
+  merged (self);
+}
+
+static void
+on_application (CvSession  *self,
+                JsonObject *message)
+{
+  cv_bytes data = CV_BYTES_INIT;
+  cv_mls_received received = { 0 };
+  g_autofree cv_mls_member *members = NULL;
+  g_autofree char *text = NULL;
+  const char *name = "";
+  size_t n = 0;
+
+  if (self->group == NULL || !member_bytes (message, "message", &data))
+    return;
+  if (cv_mls_group_process (self->group, data.data, data.len, &received) != CV_OK
+      || received.type != CV_MLS_RECEIVED_APPLICATION)
+    {
+      g_message ("dropped an application message that did not decrypt: %s", cv_status_message ());
+      cv_bytes_clear (&data);
+      cv_mls_received_clear (&received);
+      return;
+    }
+  cv_bytes_clear (&data);
+  text = g_strndup ((const char *) received.application_data.data, received.application_data.len);
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      cv_mls_received_clear (&received);
+      return;
+    }
+  /* The sender's name comes from its credential in the tree, not from the service. */
+  if (cv_mls_group_members (self->group, &members, &n) == CV_OK)
+    for (size_t i = 0; i < n; i++)
+      if (members[i].leaf_index == received.sender_index && members[i].credential->type == CV_MLS_CREDENTIAL_BASIC)
+        name = g_strndup ((const char *) members[i].credential->identity.data, members[i].credential->identity.len);
+  g_signal_emit_by_name (self, "chat", name, text);
+  if (*name)
+    g_free ((char *) name);
+  cv_mls_received_clear (&received);
+}
+
+static void
+on_proposal (CvSession  *self,
+             JsonObject *message)
+{
+  cv_bytes data = CV_BYTES_INIT;
+  cv_mls_received received = { 0 };
+
+  if (self->group == NULL || !member_bytes (message, "message", &data))
+    return;
+  if (cv_mls_group_process (self->group, data.data, data.len, &received) != CV_OK)
+    g_message ("refused a proposal: %s", cv_status_message ());
+  cv_bytes_clear (&data);
+  cv_mls_received_clear (&received);
+  schedule_commit (self);
+}
+
+gboolean
+cv_session_group_send_application (CvSession   *self,
+                                   const char  *text,
+                                   GError     **error)
+{
+  cv_bytes message = CV_BYTES_INIT;
+  g_autoptr (JsonObject) msg = NULL;
+  g_autofree char *b64 = NULL;
+
+  if (self->group == NULL
+      || cv_mls_group_protect (self->group, NULL, 0, (const uint8_t *) text, strlen (text), &message) != CV_OK)
+    {
+      *error = crypto_error (_("Cannot encrypt the chat message"));
+      return FALSE;
+    }
+  b64 = to_base64 (&message);
+  cv_bytes_clear (&message);
+  msg = json_object_new ();
+  json_object_set_string_member (msg, "type", "application");
+  json_object_set_string_member (msg, "message", b64);
+  return cv_session_send (self, msg);
+}
+
+void
+cv_session_group_on_message (CvSession  *self,
+                             const char *type,
+                             JsonObject *message)
+{
+  if (self->waiting == NULL)
+    return; /* not prepared: a standard meeting or not joined */
+
+  if (g_str_equal (type, "welcome"))
+    on_welcome (self, message);
+  else if (g_str_equal (type, "commit"))
+    on_commit (self, message);
+  else if (g_str_equal (type, "application"))
+    on_application (self, message);
+  else if (g_str_equal (type, "proposal"))
+    on_proposal (self, message);
+  else if (g_str_equal (type, "key-package"))
+    {
+      CvWaitingJoiner *joiner = g_new0 (CvWaitingJoiner, 1);
+
+      joiner->participant = json_object_get_int_member_with_default (message, "participant", -1);
+      if (!member_bytes (message, "key_package", &joiner->key_package))
+        {
+          waiting_joiner_free (joiner);
+          return;
+        }
+      g_ptr_array_add (self->waiting, joiner);
+      schedule_commit (self);
+    }
+  else if (g_str_equal (type, "key-package-withdrawn"))
+    drop_waiting (self, json_object_get_int_member_with_default (message, "participant", -1));
+  else if (g_str_equal (type, "committer"))
+    {
+      self->committer = json_object_get_int_member_with_default (message, "participant", -1) == self->participant_id;
+      schedule_commit (self);
+    }
+  else if (g_str_equal (type, "remove-needed"))
+    {
+      /* The service reports the participant gone: its leaf may be removed. */
+      gint64 leaf = json_object_get_int_member_with_default (message, "leaf_index", -1);
+      if (leaf >= 0)
+        {
+          guint32 l = (guint32) leaf;
+          g_array_append_val (self->leaves_to_remove, l);
+        }
+      schedule_commit (self);
+    }
+  else if (g_str_equal (type, "error"))
+    {
+      /* Our commit lost the race: the winner arrives as a commit; try again after. */
+      if (g_strcmp0 (json_object_get_string_member_with_default (message, "request", ""), "commit") == 0)
+        g_clear_pointer (&self->own_commit, cv_mls_staged_commit_free);
+    }
+}

@@ -1,0 +1,101 @@
+/* What the files of CvSession share: cv-session.c (life cycle, signaling,
+ * media) and cv-session-group.c (the MLS group). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "cv-credential.h"
+#include "cv-frame-keys.h"
+#include "cv-media-pipeline.h"
+#include "cv-mls-group.h"
+#include "cv-session.h"
+#include "cv-signaling-client.h"
+
+G_BEGIN_DECLS
+
+/* A joiner whose KeyPackage waits for our next commit (we are the committer). */
+typedef struct {
+  gint64 participant;
+  cv_bytes key_package;
+} CvWaitingJoiner;
+
+/* A member of the previous epoch, to tell what changed. */
+typedef struct {
+  guint32 leaf_index;
+  char *identity;
+  cv_bytes signature_key;
+} CvPreviousMember;
+
+struct _CvSession
+{
+  GObject parent_instance;
+
+  CvSessionState state;
+  char *display_name;
+  gboolean send_video, send_audio, test_media;
+
+  /* The meeting */
+  char *host;
+  guint16 port;
+  char *fingerprint;
+  char *number;
+  char *password;
+  gboolean e2ee;
+  gint64 participant_id;
+  GHashTable *roster;              /* participant id → JsonObject (participant object) */
+
+  CvSignalingClient *signaling;
+  CvSecurityState *security;
+  GListStore *members;             /* CvMeetingMember */
+  cv_trust_store *partner_cas;
+  cv_trust_store *service_ca;
+
+  /* MLS */
+  const cv_mls_suite *suite;
+  cv_bytes signature_priv;
+  cv_mls_credential credential;
+  cv_mls_key_package_bundle key_package;
+  cv_mls_group *group;
+  cv_mls_staged_commit *own_commit;  /* sent, waiting for the service's confirmation */
+  GArray *own_commit_added;          /* participant ids, in the order of the adds */
+  gboolean committer;
+  GPtrArray *waiting;                /* CvWaitingJoiner */
+  GArray *leaves_to_remove;          /* guint32, reported gone by the service */
+  guint commit_source;
+  GArray *previous_members;          /* CvPreviousMember */
+
+  /* Media */
+  CvFrameKeys *frame_keys;
+  CvMediaPipeline *media;
+  GHashTable *subscribed;            /* participant ids whose streams we asked for */
+  guint frames_source;
+};
+
+void     cv_session_fail              (CvSession    *self,
+                                       GError       *error);
+void     cv_session_set_state         (CvSession    *self,
+                                       CvSessionState state);
+gboolean cv_session_send              (CvSession    *self,
+                                       JsonObject   *message);
+
+/* cv-session-group.c */
+gboolean cv_session_group_prepare     (CvSession    *self,
+                                       guint16       cipher_suite,
+                                       char        **key_package_b64,
+                                       GError      **error);
+void     cv_session_group_clear       (CvSession    *self);
+gboolean cv_session_group_create      (CvSession    *self,
+                                       JsonObject   *mls,
+                                       GError      **error);
+void     cv_session_group_on_message  (CvSession    *self,
+                                       const char   *type,
+                                       JsonObject   *message);
+gboolean cv_session_group_send_application (CvSession  *self,
+                                            const char *text,
+                                            GError    **error);
+
+/* cv-session.c, called by the group when an epoch begins */
+void     cv_session_epoch_changed     (CvSession    *self,
+                                       const char   *reason);
+
+G_END_DECLS

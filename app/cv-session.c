@@ -1,0 +1,771 @@
+/* CvSession: one participant in one meeting, without GTK.
+ *
+ * It connects to the service (pinning the invite link's fingerprint), joins
+ * the meeting, runs the MLS group (cv-session-group.c), feeds the SFrame key
+ * ring on every epoch, runs the media pipeline, and exposes what the UI and
+ * the bot show: the state, the security state (shield and code), the members
+ * from the MLS tree with their identity verdicts, the remote streams, chat.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cv-invite-link.h"
+#include "cv-meeting-member.h"
+#include "cv-remote-stream.h"
+#include "cv-session-private.h"
+
+G_DEFINE_FINAL_TYPE (CvSession, cv_session, G_TYPE_OBJECT)
+G_DEFINE_QUARK (cv-session-error-quark, cv_session_error)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_FAILED,
+  SIGNAL_CHAT,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* Media keys of the previous epoch stay this long for frames in flight. */
+#define SFRAME_GRACE_MS 2000
+
+/* ---- state ---- */
+
+void
+cv_session_set_state (CvSession      *self,
+                      CvSessionState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+void
+cv_session_fail (CvSession *self,
+                 GError    *error)
+{
+  if (self->state == CV_SESSION_FAILED || self->state == CV_SESSION_LEFT)
+    return;
+  cv_session_set_state (self, CV_SESSION_FAILED);
+  cv_security_state_set_state (self->security, CV_E2EE_STATE_NOT_CONNECTED);
+  if (self->media != NULL)
+    cv_media_pipeline_stop (self->media);
+  cv_signaling_client_close (self->signaling);
+  g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+}
+
+gboolean
+cv_session_send (CvSession  *self,
+                 JsonObject *message)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!cv_signaling_client_send (self->signaling, message, &error))
+    {
+      cv_session_fail (self, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- members and media ---- */
+
+static CvCertificateInfo *
+certificate_for (CvSession              *self,
+                 const cv_mls_credential *credential,
+                 const cv_bytes          *signature_key)
+{
+  g_autoptr (GArray) chain = NULL;
+  cv_cred_result *result = NULL;
+  CvCertificateInfo *info;
+
+  if (credential->type == CV_MLS_CREDENTIAL_X509)
+    {
+      chain = g_array_new (FALSE, FALSE, sizeof (cv_cert_der));
+      for (size_t i = 0; i < credential->n_certificates; i++)
+        {
+          cv_cert_der der = { credential->certificates[i].data, credential->certificates[i].len };
+          g_array_append_val (chain, der);
+        }
+      cv_cred_verify (self->partner_cas, self->service_ca, (const cv_cert_der *) chain->data, chain->len,
+                      signature_key->data, signature_key->len, time (NULL), &result);
+    }
+  else
+    {
+      cv_cred_basic (credential->identity.data, credential->identity.len, &result);
+    }
+  if (result == NULL)
+    return NULL;
+  info = cv_certificate_info_new (result);
+  cv_cred_result_free (result);
+  return info;
+}
+
+static gboolean
+leaf_in_roster (CvSession *self,
+                guint32    leaf)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->roster);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      JsonObject *p = value;
+      if (json_object_get_boolean_member_with_default (p, "member", FALSE)
+          && json_object_get_int_member_with_default (p, "leaf_index", -1) == (gint64) leaf)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+rebuild_members (CvSession *self)
+{
+  g_autofree cv_mls_member *members = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  size_t n = 0;
+
+  if (self->group == NULL || cv_mls_group_members (self->group, &members, &n) != CV_OK)
+    {
+      g_list_store_remove_all (self->members);
+      return;
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      g_autoptr (CvCertificateInfo) info = certificate_for (self, members[i].credential, members[i].signature_key);
+      CvMeetingMember *member;
+
+      if (info == NULL)
+        continue;
+      member = cv_meeting_member_new (members[i].leaf_index, info);
+      cv_meeting_member_set_is_self (member, members[i].leaf_index == cv_mls_group_own_leaf (self->group));
+      cv_meeting_member_set_in_roster (member, leaf_in_roster (self, members[i].leaf_index));
+      g_ptr_array_add (items, member);
+    }
+  g_list_store_splice (self->members, 0, g_list_model_get_n_items (G_LIST_MODEL (self->members)),
+                       items->pdata, items->len);
+}
+
+/* Ask the relay for the streams of everyone else in the meeting. */
+static void
+subscribe_to (CvSession  *self,
+              JsonObject *participant)
+{
+  gint64 id = json_object_get_int_member_with_default (participant, "id", -1);
+  gint64 base = json_object_get_int_member_with_default (participant, "ssrc_base", -1);
+  g_autoptr (JsonObject) msg = NULL;
+  JsonArray *ssrcs;
+
+  if (self->media == NULL || id == self->participant_id || base < 0
+      || g_hash_table_contains (self->subscribed, GINT_TO_POINTER (id)))
+    return;
+  g_hash_table_add (self->subscribed, GINT_TO_POINTER (id));
+
+  msg = json_object_new ();
+  ssrcs = json_array_new ();
+  json_array_add_int_element (ssrcs, base + CV_MEDIA_SLOT_AUDIO);
+  json_array_add_int_element (ssrcs, base + CV_MEDIA_SLOT_VIDEO);
+  json_object_set_string_member (msg, "type", "subscribe");
+  json_object_set_array_member (msg, "ssrcs", ssrcs);
+  json_object_set_boolean_member (msg, "on", TRUE);
+  cv_session_send (self, msg);
+}
+
+static void
+roster_add (CvSession  *self,
+            JsonObject *participant)
+{
+  gint64 id = json_object_get_int_member_with_default (participant, "id", -1);
+
+  if (id < 0)
+    return;
+  g_hash_table_replace (self->roster, GINT_TO_POINTER (id), json_object_ref (participant));
+  subscribe_to (self, participant);
+}
+
+/* Frames per member, from the remote streams' SFrame senders. */
+static gboolean
+update_frames_cb (gpointer user_data)
+{
+  CvSession *self = user_data;
+  GListModel *streams = cv_session_get_remote_streams (self);
+  GListModel *members = G_LIST_MODEL (self->members);
+
+  for (guint m = 0; m < g_list_model_get_n_items (members); m++)
+    {
+      g_autoptr (CvMeetingMember) member = g_list_model_get_item (members, m);
+      guint64 frames = 0;
+
+      for (guint s = 0; streams && s < g_list_model_get_n_items (streams); s++)
+        {
+          g_autoptr (CvRemoteStream) stream = g_list_model_get_item (streams, s);
+          if (cv_remote_stream_get_sender_leaf (stream) == cv_meeting_member_get_leaf_index (member))
+            frames += cv_remote_stream_get_frames (stream);
+        }
+      cv_meeting_member_set_frames (member, frames);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static const char *
+suite_name (guint16 suite)
+{
+  switch (suite)
+    {
+    case 1: return "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519";
+    case 2: return "MLS_128_DHKEMP256_AES128GCM_SHA256_P256";
+    case 3: return "MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519";
+    case 4: return "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448";
+    case 5: return "MLS_256_DHKEMP521_AES256GCM_SHA512_P521";
+    case 6: return "MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448";
+    case 7: return "MLS_256_DHKEMP384_AES256GCM_SHA384_P384";
+    default: return "unknown";
+    }
+}
+
+static void
+previous_member_clear (gpointer data)
+{
+  CvPreviousMember *m = data;
+
+  g_free (m->identity);
+  cv_bytes_clear (&m->signature_key);
+}
+
+static const char *
+member_name (CvSession *self,
+             guint32    leaf)
+{
+  GListModel *model = G_LIST_MODEL (self->members);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (CvMeetingMember) m = g_list_model_get_item (model, i);
+      if (cv_meeting_member_get_leaf_index (m) == leaf)
+        return cv_meeting_member_get_display_name (m);
+    }
+  return "";
+}
+
+/* Who came, went or renewed their keys since the last epoch, in words;
+ * remembers this epoch's members for the next time. */
+static char *
+describe_epoch_change (CvSession           *self,
+                       const cv_mls_member *members,
+                       size_t               n)
+{
+  g_autoptr (GArray) now = g_array_new (FALSE, TRUE, sizeof (CvPreviousMember));
+  g_autofree cv_security_member *before = NULL, *after = NULL;
+  cv_security_code_changes changes = { 0 };
+  char *text = NULL;
+
+  g_array_set_clear_func (now, previous_member_clear);
+  for (size_t i = 0; i < n; i++)
+    {
+      CvPreviousMember m = { members[i].leaf_index, g_strdup (member_name (self, members[i].leaf_index)) };
+      cv_bytes_copy (&m.signature_key, members[i].signature_key);
+      g_array_append_val (now, m);
+    }
+
+  if (self->previous_members != NULL)
+    {
+      GArray *prev = self->previous_members;
+
+      before = g_new0 (cv_security_member, prev->len + 1);
+      for (guint i = 0; i < prev->len; i++)
+        {
+          CvPreviousMember *m = &g_array_index (prev, CvPreviousMember, i);
+          before[i] = (cv_security_member) { m->leaf_index, m->identity, m->signature_key.data, m->signature_key.len };
+        }
+      after = g_new0 (cv_security_member, now->len + 1);
+      for (guint i = 0; i < now->len; i++)
+        {
+          CvPreviousMember *m = &g_array_index (now, CvPreviousMember, i);
+          after[i] = (cv_security_member) { m->leaf_index, m->identity, m->signature_key.data, m->signature_key.len };
+        }
+      if (cv_security_code_explain (before, prev->len, after, now->len, &changes) == CV_OK)
+        {
+          text = cv_security_state_describe_changes (&changes);
+          cv_security_code_changes_clear (&changes);
+        }
+      g_array_unref (prev);
+    }
+  self->previous_members = g_steal_pointer (&now);
+  return text;
+}
+
+void
+cv_session_epoch_changed (CvSession  *self,
+                          const char *reason)
+{
+  g_autofree cv_mls_member *members = NULL;
+  g_autoptr (GArray) leaves = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *described = NULL;
+  cv_bytes base_key = CV_BYTES_INIT;
+  const cv_bytes *auth = cv_mls_group_epoch_authenticator (self->group);
+  char code[CV_SECURITY_CODE_LEN + 1];
+  size_t n = 0;
+
+  /* base_key = MLS-Exporter("SFrame 1.0 Base Key", "", AEAD.Nk) (RFC 9605 §5.2) */
+  if (cv_mls_group_members (self->group, &members, &n) != CV_OK
+      || cv_mls_group_export (self->group, "SFrame 1.0 Base Key", NULL, 0, 16, &base_key) != CV_OK)
+    {
+      error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_CRYPTO,
+                           _("Cannot derive the media keys: %s"), cv_status_message ());
+      cv_session_fail (self, error);
+      return;
+    }
+  for (size_t i = 0; i < n; i++)
+    g_array_append_val (leaves, members[i].leaf_index);
+  if (!cv_frame_keys_install_epoch (self->frame_keys, cv_mls_group_epoch (self->group), base_key.data,
+                                    base_key.len, (const guint32 *) leaves->data, leaves->len,
+                                    cv_mls_group_own_leaf (self->group), &error))
+    {
+      cv_bytes_clear (&base_key);
+      cv_session_fail (self, error);
+      return;
+    }
+  cv_bytes_clear (&base_key);
+
+  rebuild_members (self);
+  described = describe_epoch_change (self, members, n);
+  cv_security_code_format (auth->data, auth->len, code);
+  cv_security_state_update_epoch (self->security, code, cv_mls_group_epoch (self->group), (guint) n,
+                                  reason ? reason : described);
+  cv_security_state_set_cipher_suite (self->security, suite_name (cv_mls_group_suite (self->group)->id));
+  cv_security_state_set_state (self->security, CV_E2EE_STATE_SECURE_E2EE);
+  cv_session_set_state (self, CV_SESSION_IN_MEETING);
+  if (self->media != NULL)
+    cv_media_pipeline_request_keyframe (self->media);
+}
+
+static gboolean
+start_media (CvSession   *self,
+             JsonObject  *media,
+             GError     **error)
+{
+  const char *profile = json_object_get_string_member_with_default (media, "profile", "AEAD_AES_128_GCM");
+  const char *key_b64 = json_object_get_string_member_with_default (media, "key_material", "");
+  gint64 port = json_object_get_int_member_with_default (media, "relay_port", 0);
+  gint64 ssrc_base = json_object_get_int_member_with_default (media, "ssrc_base", -1);
+  g_autoptr (GBytes) material = NULL;
+  gsize len = 0;
+  guchar *key = g_base64_decode (key_b64, &len);
+
+  material = g_bytes_new_take (key, len);
+  if (port <= 0 || port > 65535 || ssrc_base < 0 || len == 0)
+    {
+      g_set_error (error, CV_SESSION_ERROR, CV_SESSION_ERROR_PROTOCOL,
+                   _("The service's media parameters are incomplete"));
+      return FALSE;
+    }
+  self->media = cv_media_pipeline_new (self->frame_keys);
+  cv_media_pipeline_set_test_media (self->media, self->test_media);
+  cv_media_pipeline_set_local_media (self->media, self->send_video, self->send_audio, NULL, NULL,
+                                     self->display_name);
+  if (!cv_media_pipeline_set_transport (self->media, self->host, (guint16) port, profile, material,
+                                        (guint32) ssrc_base, error))
+    return FALSE;
+  return cv_media_pipeline_start (self->media, error);
+}
+
+/* ---- signaling ---- */
+
+static void
+on_joined (CvSession  *self,
+           JsonObject *message)
+{
+  JsonObject *meeting = json_object_get_object_member (message, "meeting");
+  JsonObject *mls = json_object_has_member (message, "mls") && !json_object_get_null_member (message, "mls")
+                    ? json_object_get_object_member (message, "mls") : NULL;
+  JsonObject *media = json_object_has_member (message, "media") && !json_object_get_null_member (message, "media")
+                      ? json_object_get_object_member (message, "media") : NULL;
+  JsonArray *roster = json_object_get_array_member (message, "roster");
+  g_autoptr (GError) error = NULL;
+
+  self->participant_id = json_object_get_int_member_with_default (message, "participant", -1);
+  self->e2ee = meeting && json_object_get_boolean_member_with_default (meeting, "e2ee", FALSE);
+
+  if (media != NULL && !start_media (self, media, &error))
+    {
+      cv_session_fail (self, error);
+      return;
+    }
+  for (guint i = 0; roster && i < json_array_get_length (roster); i++)
+    roster_add (self, json_array_get_object_element (roster, i));
+
+  if (!self->e2ee)
+    {
+      /* The service sees the media of a standard meeting; the shield says so. */
+      cv_security_state_set_state (self->security, CV_E2EE_STATE_TRANSPORT_ONLY);
+      cv_session_set_state (self, CV_SESSION_IN_MEETING);
+      return;
+    }
+  cv_session_set_state (self, CV_SESSION_JOINING);
+  if (mls != NULL && json_object_get_boolean_member_with_default (mls, "create_group", FALSE)
+      && !cv_session_group_create (self, mls, &error))
+    cv_session_fail (self, error);
+}
+
+static void
+on_error (CvSession  *self,
+          JsonObject *message)
+{
+  const char *code = json_object_get_string_member_with_default (message, "code", "internal");
+  const char *request = json_object_get_string_member_with_default (message, "request", "");
+  g_autoptr (GError) error = NULL;
+
+  /* A lost commit race is routine: the group code retries on the new epoch. */
+  if (g_str_equal (request, "commit") || g_str_equal (code, "stale-epoch") || g_str_equal (code, "rate-limited"))
+    {
+      cv_session_group_on_message (self, "error", message);
+      return;
+    }
+  if (self->state != CV_SESSION_CONNECTING)
+    {
+      g_message ("the service refused a %s request: %s", request,
+                 json_object_get_string_member_with_default (message, "message", code));
+      return;
+    }
+
+  if (g_str_equal (code, "no-such-meeting"))
+    error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED, _("There is no meeting with this number"));
+  else if (g_str_equal (code, "password-required") || g_str_equal (code, "wrong-password"))
+    error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED, _("The meeting password is wrong"));
+  else if (g_str_equal (code, "meeting-full"))
+    error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED, _("The meeting is full"));
+  else if (g_str_equal (code, "device-limit"))
+    error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED,
+                         _("Room devices may only join an end-to-end encrypted meeting among its first 205 participants"));
+  else if (g_str_equal (code, "video-disabled-by-site"))
+    error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED,
+                         _("Video is disabled in end-to-end encrypted meetings on this service: join with audio only"));
+  else
+    error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED, _("The meeting service refused to join: %s"),
+                         json_object_get_string_member_with_default (message, "message", code));
+  cv_session_fail (self, error);
+}
+
+static void
+message_cb (CvSignalingClient *client,
+            JsonObject        *message,
+            gpointer           user_data)
+{
+  CvSession *self = user_data;
+  const char *type = json_object_get_string_member (message, "type");
+
+  if (g_str_equal (type, "joined"))
+    on_joined (self, message);
+  else if (g_str_equal (type, "error"))
+    on_error (self, message);
+  else if (g_str_equal (type, "participant-joined"))
+    roster_add (self, json_object_get_object_member (message, "participant"));
+  else if (g_str_equal (type, "participant-left"))
+    {
+      gint64 id = json_object_get_int_member_with_default (message, "participant", -1);
+      g_hash_table_remove (self->roster, GINT_TO_POINTER (id));
+      g_hash_table_remove (self->subscribed, GINT_TO_POINTER (id));
+      rebuild_members (self);
+    }
+  else if (g_str_equal (type, "chat"))
+    g_signal_emit (self, signals[SIGNAL_CHAT], 0,
+                   json_object_get_string_member_with_default (message, "from_name", ""),
+                   json_object_get_string_member_with_default (message, "text", ""));
+  else
+    cv_session_group_on_message (self, type, message);
+}
+
+static void
+closed_cb (CvSignalingClient *client,
+           GError            *error,
+           gpointer           user_data)
+{
+  CvSession *self = user_data;
+  g_autoptr (GError) lost = NULL;
+
+  if (self->state == CV_SESSION_LEFT)
+    return;
+  lost = error ? g_error_copy (error)
+               : g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_PROTOCOL, _("The meeting service closed the connection"));
+  cv_session_fail (self, lost);
+}
+
+static void
+connected_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (CvSession) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) join = NULL;
+  g_autofree char *key_package = NULL;
+
+  if (!cv_signaling_client_connect_finish (CV_SIGNALING_CLIENT (source), result, &error))
+    {
+      cv_session_fail (self, error);
+      return;
+    }
+
+  /* The default suite; a meeting of another suite refuses the KeyPackage. */
+  if (!cv_session_group_prepare (self, 1, &key_package, &error))
+    {
+      cv_session_fail (self, error);
+      return;
+    }
+  join = json_object_new ();
+  json_object_set_string_member (join, "type", "join");
+  json_object_set_string_member (join, "meeting", self->number);
+  json_object_set_string_member (join, "display_name", self->display_name);
+  json_object_set_boolean_member (join, "e2ee", TRUE);
+  json_object_set_boolean_member (join, "video", self->send_video);
+  json_object_set_string_member (join, "key_package", key_package);
+  if (self->password != NULL)
+    json_object_set_string_member (join, "password", self->password);
+  cv_session_send (self, join);
+}
+
+gboolean
+cv_session_join (CvSession   *self,
+                 const char  *invite,
+                 const char  *password,
+                 GError     **error)
+{
+  g_autoptr (CvInviteLink) link = NULL;
+
+  g_return_val_if_fail (CV_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (self->state == CV_SESSION_IDLE, FALSE);
+
+  link = cv_invite_link_parse (invite, error);
+  if (link == NULL)
+    return FALSE;
+  self->host = g_strdup (link->host);
+  self->port = link->port;
+  self->number = g_strdup (link->number);
+  self->fingerprint = g_strdup (link->fingerprint);
+  self->password = g_strdup (password);
+
+  cv_session_set_state (self, CV_SESSION_CONNECTING);
+  cv_security_state_set_state (self->security, CV_E2EE_STATE_SECURING);
+  cv_signaling_client_connect_async (self->signaling, self->host, self->port, self->fingerprint,
+                                     NULL, connected_cb, g_object_ref (self));
+  return TRUE;
+}
+
+void
+cv_session_leave (CvSession *self)
+{
+  g_autoptr (JsonObject) leave = json_object_new ();
+
+  if (self->state == CV_SESSION_LEFT || self->state == CV_SESSION_IDLE)
+    return;
+  if (cv_signaling_client_is_connected (self->signaling))
+    {
+      json_object_set_string_member (leave, "type", "leave");
+      cv_signaling_client_send (self->signaling, leave, NULL);
+    }
+  cv_session_set_state (self, CV_SESSION_LEFT);
+  if (self->media != NULL)
+    cv_media_pipeline_stop (self->media);
+  cv_session_group_clear (self);
+  cv_security_state_set_state (self->security, CV_E2EE_STATE_NOT_CONNECTED);
+  cv_signaling_client_close (self->signaling);
+}
+
+gboolean
+cv_session_send_chat (CvSession   *self,
+                      const char  *text,
+                      GError     **error)
+{
+  g_autoptr (JsonObject) chat = NULL;
+
+  if (self->state != CV_SESSION_IN_MEETING)
+    {
+      g_set_error (error, CV_SESSION_ERROR, CV_SESSION_ERROR_PROTOCOL, _("Not in a meeting"));
+      return FALSE;
+    }
+  if (self->e2ee)
+    return cv_session_group_send_application (self, text, error);
+
+  chat = json_object_new ();
+  json_object_set_string_member (chat, "type", "chat");
+  json_object_set_string_member (chat, "text", text);
+  return cv_session_send (self, chat);
+}
+
+/* ---- accessors ---- */
+
+void
+cv_session_set_media (CvSession *self,
+                      gboolean   send_video,
+                      gboolean   send_audio,
+                      gboolean   test_media)
+{
+  self->send_video = send_video;
+  self->send_audio = send_audio;
+  self->test_media = test_media;
+}
+
+CvSessionState
+cv_session_get_state (CvSession *self)
+{
+  return self->state;
+}
+
+CvSecurityState *
+cv_session_get_security (CvSession *self)
+{
+  return self->security;
+}
+
+GListModel *
+cv_session_get_members (CvSession *self)
+{
+  return G_LIST_MODEL (self->members);
+}
+
+GListModel *
+cv_session_get_remote_streams (CvSession *self)
+{
+  return self->media ? cv_media_pipeline_get_remote_streams (self->media) : NULL;
+}
+
+const char *
+cv_session_get_meeting_number (CvSession *self)
+{
+  return self->number;
+}
+
+gboolean
+cv_session_get_e2ee (CvSession *self)
+{
+  return self->e2ee;
+}
+
+guint64
+cv_session_get_epoch (CvSession *self)
+{
+  return self->group ? cv_mls_group_epoch (self->group) : 0;
+}
+
+/* ---- GObject ---- */
+
+static void
+cv_session_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  CvSession *self = CV_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cv_session_dispose (GObject *object)
+{
+  CvSession *self = CV_SESSION (object);
+
+  g_clear_handle_id (&self->frames_source, g_source_remove);
+  if (self->media != NULL)
+    cv_media_pipeline_stop (self->media);
+  g_clear_object (&self->media);
+  g_clear_object (&self->frame_keys);
+  cv_session_group_clear (self);
+  if (self->signaling != NULL)
+    g_signal_handlers_disconnect_by_data (self->signaling, self);
+  g_clear_object (&self->signaling);
+  g_clear_object (&self->security);
+  g_clear_object (&self->members);
+  g_clear_pointer (&self->roster, g_hash_table_unref);
+  g_clear_pointer (&self->subscribed, g_hash_table_unref);
+  g_clear_pointer (&self->previous_members, g_array_unref);
+  g_clear_pointer (&self->partner_cas, cv_trust_store_free);
+  g_clear_pointer (&self->service_ca, cv_trust_store_free);
+
+  G_OBJECT_CLASS (cv_session_parent_class)->dispose (object);
+}
+
+static void
+cv_session_finalize (GObject *object)
+{
+  CvSession *self = CV_SESSION (object);
+
+  g_free (self->display_name);
+  g_free (self->host);
+  g_free (self->fingerprint);
+  g_free (self->number);
+  g_free (self->password);
+
+  G_OBJECT_CLASS (cv_session_parent_class)->finalize (object);
+}
+
+static void
+cv_session_class_init (CvSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = cv_session_get_property;
+  object_class->dispose = cv_session_dispose;
+  object_class->finalize = cv_session_finalize;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, CV_SESSION_IDLE, CV_SESSION_FAILED, CV_SESSION_IDLE,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The session ended with an error, in words for the user. */
+  signals[SIGNAL_FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /* A chat message arrived: the sender's name (from its credential), the text. */
+  signals[SIGNAL_CHAT] =
+    g_signal_new ("chat", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+cv_session_init (CvSession *self)
+{
+  self->participant_id = -1;
+  self->send_video = TRUE;
+  self->send_audio = TRUE;
+  self->signaling = cv_signaling_client_new ();
+  self->security = cv_security_state_new ();
+  self->members = g_list_store_new (CV_TYPE_MEETING_MEMBER);
+  self->roster = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) json_object_unref);
+  self->subscribed = g_hash_table_new (NULL, NULL);
+  self->partner_cas = cv_trust_store_new ();
+  self->service_ca = cv_trust_store_new ();
+  g_signal_connect (self->signaling, "message", G_CALLBACK (message_cb), self);
+  g_signal_connect (self->signaling, "closed", G_CALLBACK (closed_cb), self);
+  self->frames_source = g_timeout_add (500, update_frames_cb, self);
+}
+
+CvSession *
+cv_session_new (const char *display_name)
+{
+  CvSession *self = g_object_new (CV_TYPE_SESSION, NULL);
+  g_autoptr (GError) error = NULL;
+
+  self->display_name = g_strdup (display_name);
+  self->frame_keys = cv_frame_keys_new (CV_SFRAME_DEFAULT_SUITE, SFRAME_GRACE_MS, &error);
+  g_assert_no_error (error); /* the default suite always exists */
+  return self;
+}

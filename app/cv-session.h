@@ -1,0 +1,64 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cv-media-pipeline.h"
+#include "cv-security-state.h"
+
+G_BEGIN_DECLS
+
+#define CV_TYPE_SESSION (cv_session_get_type ())
+G_DECLARE_FINAL_TYPE (CvSession, cv_session, CV, SESSION, GObject)
+
+typedef enum {
+  CV_SESSION_IDLE,
+  CV_SESSION_CONNECTING,
+  CV_SESSION_JOINING,     /* joined the service, waiting for the MLS group */
+  CV_SESSION_IN_MEETING,
+  CV_SESSION_LEFT,
+  CV_SESSION_FAILED,
+} CvSessionState;
+
+#define CV_SESSION_ERROR (cv_session_error_quark ())
+GQuark cv_session_error_quark (void);
+
+typedef enum {
+  CV_SESSION_ERROR_REFUSED,   /* the service refused: the message says why, in plain words */
+  CV_SESSION_ERROR_PROTOCOL,  /* the service or a member sent something invalid */
+  CV_SESSION_ERROR_CRYPTO,    /* MLS or SFrame failed */
+} CvSessionError;
+
+CvSession       *cv_session_new                  (const char  *display_name);
+
+/* What we send: video and audio on or off, and test media instead of
+ * devices (bots, tests, machines without a camera). */
+void             cv_session_set_media            (CvSession   *self,
+                                                  gboolean     send_video,
+                                                  gboolean     send_audio,
+                                                  gboolean     test_media);
+
+/* Joins the meeting of an invite link (conclave://HOST:PORT/j/NUMBER?fp=…).
+ * Progress and failure are reported through the state property and the
+ * "failed" signal. */
+gboolean         cv_session_join                 (CvSession   *self,
+                                                  const char  *invite,
+                                                  const char  *password,
+                                                  GError     **error);
+void             cv_session_leave                (CvSession   *self);
+
+CvSessionState   cv_session_get_state            (CvSession   *self);
+CvSecurityState *cv_session_get_security         (CvSession   *self);
+/* CvMeetingMember items from the MLS tree, by leaf index. */
+GListModel      *cv_session_get_members          (CvSession   *self);
+/* CvRemoteStream items of what we receive. */
+GListModel      *cv_session_get_remote_streams   (CvSession   *self);
+const char      *cv_session_get_meeting_number   (CvSession   *self);
+gboolean         cv_session_get_e2ee             (CvSession   *self);
+guint64          cv_session_get_epoch            (CvSession   *self);
+
+/* Sends a chat message: an MLS application message in an E2EE meeting. */
+gboolean         cv_session_send_chat            (CvSession   *self,
+                                                  const char  *text,
+                                                  GError     **error);
+
+G_END_DECLS
