@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_message[512];
 
@@ -34,11 +35,17 @@ cv_status_message (void)
 cv_status
 cv_fail (cv_status status, const char *fmt, ...)
 {
+  /* Callers wrap the previous reason, cv_fail (st, "Add: %s",
+   * cv_status_message ()): formatting straight into last_message would read
+   * and write the same buffer, which vsnprintf does not allow (C17 7.21.6.12)
+   * and which garbled the reasons. */
+  char message[sizeof last_message];
   va_list ap;
 
   va_start (ap, fmt);
-  vsnprintf (last_message, sizeof last_message, fmt, ap);
+  vsnprintf (message, sizeof message, fmt, ap);
   va_end (ap);
+  memcpy (last_message, message, sizeof last_message);
   return status;
 }
 
