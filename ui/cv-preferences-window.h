@@ -1,0 +1,22 @@
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CV_TYPE_PREFERENCES_WINDOW (cv_preferences_window_get_type ())
+G_DECLARE_FINAL_TYPE (CvPreferencesWindow, cv_preferences_window, CV, PREFERENCES_WINDOW, AdwPreferencesWindow)
+
+GtkWidget *cv_preferences_window_new             (GtkWindow           *parent);
+
+/* What the file choosers do with the files picked; also used by tests.
+ * Errors are shown to the user in a dialog; the return says if it worked. */
+gboolean   cv_preferences_window_import_identity (CvPreferencesWindow *self,
+                                                  const char * const  *paths,
+                                                  const char          *passphrase);
+gboolean   cv_preferences_window_add_partner_ca  (CvPreferencesWindow *self,
+                                                  const char          *path);
+void       cv_preferences_window_remove_partner_ca (CvPreferencesWindow *self,
+                                                    const char          *path);
+
+G_END_DECLS
