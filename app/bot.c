@@ -1,28 +1,225 @@
 /* conclave-bot: a headless participant for tests, benchmarks and the demo.
  *
- * It parses its options now; joining a meeting needs the meeting session
- * (CvSession), which is not built yet, and the bot says so rather than
- * pretending to join.
+ * It runs the same CvSession as the app with test media (a moving pattern
+ * with its name, a tone), prints the Security Verification Code whenever it
+ * changes and, every few seconds, what it receives from whom. Output lines
+ * start with the bot's name so that several bots can share a terminal.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
+
+#include "cv-invite-link.h"
+#include "cv-meeting-member.h"
+#include "cv-remote-stream.h"
+#include "cv-session.h"
+#include "cv-signaling-client.h"
+
+typedef struct {
+  char *name;
+  CvSession *session;
+  gboolean chat_sent;
+} Bot;
+
+/* Seconds between joining and sending --chat. */
+#define CHAT_DELAY_S 3
+
+static GMainLoop *loop;
+static char *chat_text;
+static guint running;
+
+static void
+bot_print (Bot *bot, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+bot_print (Bot        *bot,
+           const char *fmt,
+           ...)
+{
+  g_autofree char *text = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  text = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  printf ("%s: %s\n", bot->name, text);
+  fflush (stdout);
+}
+
+static void
+code_changed_cb (CvSecurityState *security,
+                 GParamSpec      *pspec,
+                 Bot             *bot)
+{
+  const char *code = cv_security_state_get_code (security);
+
+  if (code == NULL)
+    return;
+  bot_print (bot, "security-code %s epoch %" G_GUINT64_FORMAT " members %u (%s)", code,
+             cv_security_state_get_epoch (security), cv_security_state_get_member_count (security),
+             cv_security_state_get_change_reason (security) ? cv_security_state_get_change_reason (security) : "");
+}
+
+static gboolean
+send_chat_cb (gpointer user_data)
+{
+  Bot *bot = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cv_session_send_chat (bot->session, chat_text, &error))
+    bot_print (bot, "chat not sent: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+state_changed_cb (CvSession  *session,
+                  GParamSpec *pspec,
+                  Bot        *bot)
+{
+  /* A while after joining, so that participants who join with us are in
+   * the epoch the message is sent in: one sent in an epoch a receiver has
+   * already left behind cannot be decrypted (see docs/decisions.md). */
+  if (cv_session_get_state (session) == CV_SESSION_IN_MEETING && chat_text != NULL && !bot->chat_sent)
+    {
+      bot->chat_sent = TRUE;
+      g_timeout_add_seconds (CHAT_DELAY_S, send_chat_cb, bot);
+    }
+  if (cv_session_get_state (session) == CV_SESSION_IN_MEETING && !cv_session_get_e2ee (session))
+    bot_print (bot, "not end-to-end encrypted: the service can see this meeting's media");
+}
+
+static void
+failed_cb (CvSession *session,
+           GError    *error,
+           Bot       *bot)
+{
+  bot_print (bot, "failed: %s", error->message);
+  if (--running == 0)
+    g_main_loop_quit (loop);
+}
+
+static void
+chat_cb (CvSession  *session,
+         const char *from,
+         const char *text,
+         Bot        *bot)
+{
+  bot_print (bot, "chat from %s: %s", from, text);
+}
+
+static void
+report (Bot *bot)
+{
+  GListModel *members = cv_session_get_members (bot->session);
+  GListModel *streams = cv_session_get_remote_streams (bot->session);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
+      guint64 video = 0, audio = 0;
+
+      if (cv_meeting_member_get_is_self (m))
+        continue;
+      for (guint s = 0; streams && s < g_list_model_get_n_items (streams); s++)
+        {
+          g_autoptr (CvRemoteStream) stream = g_list_model_get_item (streams, s);
+          if (cv_remote_stream_get_sender_leaf (stream) != cv_meeting_member_get_leaf_index (m))
+            continue;
+          if (cv_remote_stream_get_kind (stream) == CV_MEDIA_KIND_VIDEO)
+            video += cv_remote_stream_get_frames (stream);
+          else
+            audio += cv_remote_stream_get_frames (stream);
+        }
+      bot_print (bot, "received from %s (%s): video %" G_GUINT64_FORMAT " frames, audio %" G_GUINT64_FORMAT " frames",
+                 cv_meeting_member_get_display_name (m),
+                 cv_certificate_verdict_to_string (cv_meeting_member_get_verdict (m)), video, audio);
+    }
+}
+
+static gboolean
+report_cb (gpointer user_data)
+{
+  GPtrArray *bots = user_data;
+
+  for (guint i = 0; i < bots->len; i++)
+    {
+      Bot *bot = g_ptr_array_index (bots, i);
+      if (cv_session_get_state (bot->session) == CV_SESSION_IN_MEETING)
+        report (bot);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+leave_cb (gpointer user_data)
+{
+  GPtrArray *bots = user_data;
+
+  for (guint i = 0; i < bots->len; i++)
+    {
+      Bot *bot = g_ptr_array_index (bots, i);
+      report (bot);
+      cv_session_leave (bot->session);
+      bot_print (bot, "left");
+    }
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  return leave_cb (user_data);
+}
+
+static void
+bot_free (gpointer data)
+{
+  Bot *bot = data;
+
+  g_clear_object (&bot->session);
+  g_free (bot->name);
+  g_free (bot);
+}
+
+/* An invite link from --meeting, or from --server + number + --fingerprint. */
+static char *
+invite_for (const char *server, const char *meeting, const char *fingerprint, GError **error)
+{
+  if (g_str_has_prefix (meeting, "conclave://") || g_str_has_prefix (meeting, "https://"))
+    return g_strdup (meeting);
+  if (server == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--server is needed with a meeting number"));
+      return NULL;
+    }
+  return g_strdup_printf ("conclave://%s/j/%s%s%s", server, meeting,
+                          fingerprint ? "?fp=" : "", fingerprint ? fingerprint : "");
+}
 
 int
 main (int argc, char *argv[])
 {
-  g_autofree char *server = NULL, *meeting = NULL, *name = NULL, *chat = NULL, *record = NULL;
+  g_autofree char *server = NULL, *meeting = NULL, *name = NULL, *record = NULL, *fingerprint = NULL;
+  g_autofree char *invite = NULL;
   int count = 1, leave_after = 0;
+  gboolean no_video = FALSE;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) bots = g_ptr_array_new_with_free_func (bot_free);
+  g_autoptr (CvInviteLink) link = NULL;
   const GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server, N_("Meeting service, HOST[:PORT]"), N_("HOST") },
     { "meeting", 'm', 0, G_OPTION_ARG_STRING, &meeting, N_("Meeting number or invite link"), N_("MEETING") },
+    { "fingerprint", 0, 0, G_OPTION_ARG_STRING, &fingerprint, N_("SHA-256 of the service's certificate, when --meeting is a number"), N_("HEX") },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name, N_("Display name (numbered when --count > 1)"), N_("NAME") },
     { "count", 'c', 0, G_OPTION_ARG_INT, &count, N_("How many participants to run"), N_("N") },
-    { "chat", 0, 0, G_OPTION_ARG_STRING, &chat, N_("Send this chat message once joined"), N_("TEXT") },
+    { "chat", 0, 0, G_OPTION_ARG_STRING, &chat_text, N_("Send this chat message 3 seconds after joining"), N_("TEXT") },
+    { "no-video", 0, 0, G_OPTION_ARG_NONE, &no_video, N_("Send audio only"), NULL },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Record the meeting to this WebM file"), N_("FILE") },
     { "leave-after", 0, 0, G_OPTION_ARG_INT, &leave_after, N_("Leave after this many seconds (0: stay)"), N_("SECONDS") },
     { NULL }
@@ -35,6 +232,7 @@ main (int argc, char *argv[])
 
   context = g_option_context_new (_("— a headless Conclave participant"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, gst_init_get_option_group ());
   g_option_context_set_summary (context,
                                 _("Joins a meeting with test media (a moving pattern with its name, a tone),\n"
                                   "prints the Security Verification Code and what it receives."));
@@ -48,12 +246,52 @@ main (int argc, char *argv[])
       g_printerr ("conclave-bot: %s\n", _("--count must be between 1 and 1000"));
       return 2;
     }
-  if (server == NULL || meeting == NULL)
+  if (meeting == NULL)
     {
-      g_printerr ("conclave-bot: %s\n", _("--server and --meeting are required (see --help)"));
+      g_printerr ("conclave-bot: %s\n", _("--meeting is required (see --help)"));
+      return 2;
+    }
+  if (record != NULL)
+    {
+      /* Recording is not implemented yet; say so rather than pretend. */
+      g_printerr ("conclave-bot: %s\n", _("recording is not implemented in this version yet"));
+      return 2;
+    }
+  invite = invite_for (server, meeting, fingerprint, &error);
+  if (invite == NULL || (link = cv_invite_link_parse (invite, &error)) == NULL)
+    {
+      g_printerr ("conclave-bot: %s\n", error->message);
       return 2;
     }
 
-  g_printerr ("conclave-bot: %s\n", _("joining meetings is not implemented in this version yet"));
-  return 1;
+  loop = g_main_loop_new (NULL, FALSE);
+  for (int i = 0; i < count; i++)
+    {
+      Bot *bot = g_new0 (Bot, 1);
+
+      bot->name = count > 1 ? g_strdup_printf ("%s %d", name ? name : "Bot", i + 1)
+                            : g_strdup (name ? name : "Bot");
+      bot->session = cv_session_new (bot->name);
+      cv_session_set_media (bot->session, !no_video, TRUE, TRUE);
+      g_signal_connect (cv_session_get_security (bot->session), "notify::code", G_CALLBACK (code_changed_cb), bot);
+      g_signal_connect (bot->session, "notify::state", G_CALLBACK (state_changed_cb), bot);
+      g_signal_connect (bot->session, "failed", G_CALLBACK (failed_cb), bot);
+      g_signal_connect (bot->session, "chat", G_CALLBACK (chat_cb), bot);
+      g_ptr_array_add (bots, bot);
+      if (!cv_session_join (bot->session, invite, NULL, &error))
+        {
+          g_printerr ("conclave-bot: %s\n", error->message);
+          return 1;
+        }
+      running++;
+    }
+
+  g_timeout_add_seconds (2, report_cb, bots);
+  if (leave_after > 0)
+    g_timeout_add_seconds (leave_after, leave_cb, bots);
+  g_unix_signal_add (SIGTERM, signal_cb, bots);
+  g_unix_signal_add (SIGINT, signal_cb, bots);
+  g_main_loop_run (loop);
+  g_main_loop_unref (loop);
+  return running == 0 ? 1 : 0;
 }

@@ -62,7 +62,7 @@ main (int argc, char **argv)
   g_autofree char *config_path = NULL, *bind = NULL, *state_dir = NULL;
   g_autofree char *tls_cert = NULL, *tls_key = NULL, *accounts = NULL, *public_host = NULL;
   g_autofree char *url = NULL;
-  gboolean do_hash = FALSE;
+  gboolean do_hash = FALSE, create_meeting = FALSE;
   int port = -1;
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Site configuration file", "FILE" },
@@ -74,6 +74,7 @@ main (int argc, char **argv)
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "TLS private key (PEM)", "FILE" },
     { "accounts", 'a', 0, G_OPTION_ARG_FILENAME, &accounts, "Accounts file", "FILE" },
     { "hash-password", 0, 0, G_OPTION_ARG_NONE, &do_hash, "Hash a password read from standard input for the accounts file", NULL },
+    { "create-meeting", 0, 0, G_OPTION_ARG_NONE, &create_meeting, "Open an E2EE meeting at start and print its invite link", NULL },
     { NULL }
   };
 
@@ -135,6 +136,18 @@ main (int argc, char **argv)
     g_print ("Media relay on UDP port %u\n", cv_server_get_relay_port (server));
   else
     g_print ("No media relay in this build\n");
+  if (create_meeting)
+    {
+      g_autofree char *number = cv_server_create_meeting (server, TRUE, NULL, &error);
+      g_autofree char *invite = number ? cv_server_build_invite (server, number) : NULL;
+
+      if (invite == NULL)
+        {
+          g_printerr ("conclave-server: %s\n", error->message);
+          return 1;
+        }
+      g_print ("Invite: %s\n", invite);
+    }
 
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
