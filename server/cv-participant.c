@@ -9,6 +9,7 @@ struct _CvParticipant
   CvParticipantKind kind;
   char *account;
   gboolean video;
+  gboolean roster_events;
   guint32 ssrc_base;
   gboolean member;
   guint32 leaf_index;
@@ -25,6 +26,7 @@ enum {
   PROP_KIND,
   PROP_ACCOUNT,
   PROP_VIDEO,
+  PROP_ROSTER_EVENTS,
   PROP_MEMBER,
   PROP_LEAF_INDEX,
   N_PROPS
@@ -92,6 +94,7 @@ cv_participant_get_property (GObject    *object,
     case PROP_KIND: g_value_set_uint (value, self->kind); break;
     case PROP_ACCOUNT: g_value_set_string (value, self->account); break;
     case PROP_VIDEO: g_value_set_boolean (value, self->video); break;
+    case PROP_ROSTER_EVENTS: g_value_set_boolean (value, self->roster_events); break;
     case PROP_MEMBER: g_value_set_boolean (value, self->member); break;
     case PROP_LEAF_INDEX: g_value_set_uint (value, self->leaf_index); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -113,6 +116,7 @@ cv_participant_set_property (GObject      *object,
     case PROP_KIND: self->kind = g_value_get_uint (value); break;
     case PROP_ACCOUNT: cv_participant_set_account (self, g_value_get_string (value)); break;
     case PROP_VIDEO: cv_participant_set_video (self, g_value_get_boolean (value)); break;
+    case PROP_ROSTER_EVENTS: cv_participant_set_roster_events (self, g_value_get_boolean (value)); break;
     case PROP_MEMBER: cv_participant_set_member (self, g_value_get_boolean (value)); break;
     case PROP_LEAF_INDEX: cv_participant_set_leaf_index (self, g_value_get_uint (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -139,6 +143,8 @@ cv_participant_class_init (CvParticipantClass *klass)
   properties[PROP_ACCOUNT] = g_param_spec_string ("account", NULL, "Signed-in account",
                                                   NULL, rw);
   properties[PROP_VIDEO] = g_param_spec_boolean ("video", NULL, "Sends video", FALSE, rw);
+  properties[PROP_ROSTER_EVENTS] = g_param_spec_boolean ("roster-events", NULL,
+                                                        "Wants participant-joined/left events", TRUE, rw);
   properties[PROP_MEMBER] = g_param_spec_boolean ("member", NULL, "Welcomed into the MLS group",
                                                   FALSE, rw);
   properties[PROP_LEAF_INDEX] = g_param_spec_uint ("leaf-index", NULL, "MLS leaf index",
@@ -151,6 +157,7 @@ cv_participant_init (CvParticipant *self)
 {
   self->leaf_index = CV_LEAF_UNKNOWN;
   self->ssrc_base = CV_SSRC_NONE;
+  self->roster_events = TRUE;
 }
 
 CvParticipant *
@@ -232,6 +239,25 @@ cv_participant_set_ssrc_base (CvParticipant *self,
                               guint32        ssrc_base)
 {
   self->ssrc_base = ssrc_base;
+}
+
+gboolean
+cv_participant_get_roster_events (CvParticipant *self)
+{
+  g_return_val_if_fail (CV_IS_PARTICIPANT (self), TRUE);
+  return self->roster_events;
+}
+
+void
+cv_participant_set_roster_events (CvParticipant *self,
+                                  gboolean       roster_events)
+{
+  g_return_if_fail (CV_IS_PARTICIPANT (self));
+  roster_events = !!roster_events;
+  if (self->roster_events == roster_events)
+    return;
+  self->roster_events = roster_events;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROSTER_EVENTS]);
 }
 
 gboolean

@@ -48,6 +48,12 @@ guint32           cv_participant_get_ssrc_base    (CvParticipant *self);
 void              cv_participant_set_ssrc_base    (CvParticipant *self,
                                                    guint32        ssrc_base);
 
+/* Whether it wants participant-joined/left events (a room device or a bot
+ * showing no participant list may decline them; default TRUE). */
+gboolean          cv_participant_get_roster_events (CvParticipant *self);
+void              cv_participant_set_roster_events (CvParticipant *self,
+                                                    gboolean       roster_events);
+
 /* MLS membership as tracked by the delivery service. */
 gboolean          cv_participant_get_member       (CvParticipant *self);
 void              cv_participant_set_member       (CvParticipant *self,

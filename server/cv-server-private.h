@@ -21,6 +21,12 @@ G_BEGIN_DECLS
 
 typedef struct _CvClient CvClient;
 
+typedef enum {
+  CV_BROADCAST_ALL = 0,
+  CV_BROADCAST_MEMBERS = 1 << 0,   /* MLS members only */
+  CV_BROADCAST_ROSTER = 1 << 1,    /* a roster event: skip who opted out of them */
+} CvBroadcastFlags;
+
 struct _CvServer
 {
   GObject parent_instance;
@@ -102,14 +108,14 @@ void      cv_client_leave_meeting   (CvClient   *client,
                                      const char *reason);
 char     *cv_json_to_string         (JsonBuilder *builder,
                                      gsize       *len);
-/* Sends text to every connected participant of meeting except `except`;
- * members_only limits it to MLS members. */
+/* Sends text to every connected participant of meeting except `except`,
+ * as flags narrow it. */
 void      cv_server_broadcast       (CvServer      *self,
                                      CvMeeting     *meeting,
                                      const char    *text,
                                      gsize          len,
                                      CvParticipant *except,
-                                     gboolean       members_only);
+                                     CvBroadcastFlags flags);
 CvMeeting *cv_server_open_meeting   (CvServer   *self,
                                      const char *number,
                                      gboolean    e2ee,

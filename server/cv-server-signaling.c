@@ -325,7 +325,7 @@ broadcast_and_free (CvServer      *self,
                     CvMeeting     *meeting,
                     JsonBuilder   *b,
                     CvParticipant *except,
-                    gboolean       members_only)
+                    CvBroadcastFlags flags)
 {
   gsize len;
   g_autofree char *text = NULL;
@@ -333,7 +333,7 @@ broadcast_and_free (CvServer      *self,
   json_builder_end_object (b);
   text = cv_json_to_string (b, &len);
   g_object_unref (b);
-  cv_server_broadcast (self, meeting, text, len, except, members_only);
+  cv_server_broadcast (self, meeting, text, len, except, flags);
 }
 
 void
@@ -411,7 +411,7 @@ announce_committer_if_changed (CvServer      *self,
   add_int (b, "participant", cv_participant_get_id (after));
   add_int (b, "leaf_index", cv_participant_get_leaf_index (after));
   add_int (b, "epoch", cv_meeting_get_epoch (meeting));
-  broadcast_and_free (self, meeting, b, NULL, TRUE);
+  broadcast_and_free (self, meeting, b, NULL, CV_BROADCAST_MEMBERS);
   forward_pending_key_packages (meeting, after);
 }
 
@@ -441,7 +441,7 @@ cv_server_participant_gone (CvServer      *self,
   b = begin_message ("participant-left", NULL);
   add_int (b, "participant", cv_participant_get_id (participant));
   add_string (b, "reason", reason);
-  broadcast_and_free (self, meeting, b, NULL, FALSE);
+  broadcast_and_free (self, meeting, b, NULL, CV_BROADCAST_ROSTER);
 
   if (!e2ee)
     return;
@@ -459,7 +459,7 @@ cv_server_participant_gone (CvServer      *self,
       add_int (b, "epoch", cv_meeting_get_epoch (meeting));
       add_string (b, "reason", reason);
       add_string (b, "proposal", NULL);
-      broadcast_and_free (self, meeting, b, NULL, TRUE);
+      broadcast_and_free (self, meeting, b, NULL, CV_BROADCAST_MEMBERS);
     }
   else if (!was_member && cv_participant_get_key_package (participant) != NULL
            && committer_before != NULL && committer_before != participant)
@@ -791,7 +791,7 @@ static gboolean
 handle_join (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, GError **error)
 {
   const char *number, *password, *display_name, *kind_text, *key_package, *profile;
-  gboolean e2ee_capable, video, creator;
+  gboolean e2ee_capable, video, creator, roster_events;
   JsonArray *features_json;
   g_autoptr (GPtrArray) features = g_ptr_array_new ();
   guint8 *kp_buf = NULL;
@@ -817,6 +817,7 @@ handle_join (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, GE
       || !get_string (req, "kind", FALSE, 16, &kind_text, error)
       || !get_bool (req, "e2ee", FALSE, &e2ee_capable, error)
       || !get_bool (req, "video", FALSE, &video, error)
+      || !get_bool (req, "roster_events", TRUE, &roster_events, error)
       || !get_string (req, "media_profile", FALSE, 64, &profile, error)
       || !get_array (req, "features", MAX_FEATURES, &features_json, error))
     return FALSE;
@@ -868,6 +869,7 @@ handle_join (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, GE
   participant = cv_participant_new (self->next_participant_id++, display_name, kind);
   cv_participant_set_account (participant, client->account);
   cv_participant_set_video (participant, video);
+  cv_participant_set_roster_events (participant, roster_events);
 
   b = begin_message ("joined", id);
   add_int (b, "participant", cv_participant_get_id (participant));
@@ -906,7 +908,7 @@ handle_join (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, GE
   b = begin_message ("participant-joined", NULL);
   json_builder_set_member_name (b, "participant");
   cv_json_add_participant (b, participant, cv_meeting_get_e2ee (meeting));
-  broadcast_and_free (self, meeting, b, participant, FALSE);
+  broadcast_and_free (self, meeting, b, participant, CV_BROADCAST_ROSTER);
 
   if (cv_meeting_get_e2ee (meeting) && !creator)
     {
@@ -1101,7 +1103,7 @@ handle_commit (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, 
     {
       /* The id only means something to the sender; others ignore it. */
     }
-  broadcast_and_free (self, meeting, b, NULL, TRUE);
+  broadcast_and_free (self, meeting, b, NULL, CV_BROADCAST_MEMBERS);
 
   /* Removed leaves are no longer members. */
   for (guint i = 0; i < removed->len; i++)
@@ -1178,7 +1180,7 @@ handle_proposal (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id
   add_int (b, "from", cv_participant_get_id (client->participant));
   add_int (b, "epoch", header.epoch);
   add_string (b, "message", b64);
-  broadcast_and_free (self, client->meeting, b, client->participant, TRUE);
+  broadcast_and_free (self, client->meeting, b, client->participant, CV_BROADCAST_MEMBERS);
   ok = TRUE;
 
 out:
@@ -1213,7 +1215,7 @@ handle_application (CvServer *self, CvClient *client, JsonObject *req, JsonNode 
   add_int (b, "from", cv_participant_get_id (client->participant));
   add_int (b, "epoch", header.epoch);
   add_string (b, "message", b64);
-  broadcast_and_free (self, client->meeting, b, client->participant, TRUE);
+  broadcast_and_free (self, client->meeting, b, client->participant, CV_BROADCAST_MEMBERS);
   ok = TRUE;
 
 out:
@@ -1240,7 +1242,7 @@ handle_chat (CvServer *self, CvClient *client, JsonObject *req, JsonNode *id, GE
   b = begin_message ("chat", NULL);
   add_int (b, "from", cv_participant_get_id (client->participant));
   add_string (b, "text", text);
-  broadcast_and_free (self, client->meeting, b, client->participant, FALSE);
+  broadcast_and_free (self, client->meeting, b, client->participant, CV_BROADCAST_ALL);
   return TRUE;
 }
 

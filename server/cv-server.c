@@ -410,7 +410,7 @@ cv_server_broadcast (CvServer      *self,
                      const char    *text,
                      gsize          len,
                      CvParticipant *except,
-                     gboolean       members_only)
+                     CvBroadcastFlags flags)
 {
   GPtrArray *participants = cv_meeting_get_participants (meeting);
   g_autoptr (GPtrArray) targets = g_ptr_array_new ();
@@ -422,7 +422,9 @@ cv_server_broadcast (CvServer      *self,
       CvParticipant *p = g_ptr_array_index (participants, i);
       CvClient *client = cv_participant_get_connection (p);
 
-      if (p == except || client == NULL || (members_only && !cv_participant_get_member (p)))
+      if (p == except || client == NULL
+          || ((flags & CV_BROADCAST_MEMBERS) && !cv_participant_get_member (p))
+          || ((flags & CV_BROADCAST_ROSTER) && !cv_participant_get_roster_events (p)))
         continue;
       g_ptr_array_add (targets, client);
     }
@@ -901,6 +903,6 @@ active_speaker_cb (CvRelay    *relay,
   json_builder_add_int_value (b, participant_id);
   json_builder_end_object (b);
   text = cv_json_to_string (b, &len);
-  cv_server_broadcast (self, meeting, text, len, NULL, FALSE);
+  cv_server_broadcast (self, meeting, text, len, NULL, CV_BROADCAST_ALL);
 }
 #endif

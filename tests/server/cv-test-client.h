@@ -38,6 +38,9 @@ CvTestClient *cv_test_client_connect    (CvServer   *server,
  * then waits for all of them. */
 CvTestClient *cv_test_client_connect_async (CvServer *server,
                                             gboolean  light);
+/* Trusts only the certificate in cert_path from now on (connect_async does
+ * it for the server it is given). */
+void          cv_test_client_trust      (const char *cert_path);
 /* Connects without waiting to a service in another process. */
 CvTestClient *cv_test_client_connect_port (guint16     port,
                                            const char *fingerprint,
