@@ -221,7 +221,7 @@ fill_devices (CvPreferencesWindow *self)
   GList *speakers = list_speakers ();
 
   fill_device_row (self, self->camera_row, "camera",
-                   _("Automatic (first camera, or test video)"), cameras);
+                   _("Automatic"), cameras);
   fill_device_row (self, self->microphone_row, "microphone", _("System default"), microphones);
   fill_device_row (self, self->speaker_row, "speaker", _("System default"), speakers);
   g_list_free_full (cameras, gst_object_unref);
