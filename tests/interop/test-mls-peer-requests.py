@@ -8,6 +8,7 @@ authenticator agreement, remove), so that the error cases are checked
 against a peer that otherwise works.
 """
 import json
+import random
 import subprocess
 import sys
 
@@ -156,6 +157,41 @@ def main():
         st = peer.ok("state", state_id=bob)
         check("two members", [m["identity"] for m in st.get("members", [])]
               == [hx("alice"), hx("bob")])
+        # Mutated messages: every one gets a reply, none is applied, and the
+        # states still work afterwards.
+        rng = random.Random(9420 + suite)
+        kp3 = peer.ok("create_key_package", cipher_suite=suite, identity=hx("dora"))
+        p0 = peer.ok("update_proposal", state_id=bob)["proposal"]
+        samples = [("handle_commit", "commit", c["commit"]), ("unprotect", "ciphertext", m["ciphertext"]),
+                   ("join_group", "welcome", c["welcome"]), ("add_proposal", "key_package", kp3["key_package"]),
+                   ("handle_commit", "proposal", p0)]
+        epoch_before = peer.ok("state", state_id=alice)["epoch"]
+        accepted = 0
+        for i in range(150):
+            op, field, good = samples[i % len(samples)]
+            raw = bytearray.fromhex(good)
+            how = rng.randrange(3)
+            if how == 0 and raw:
+                raw[rng.randrange(len(raw))] ^= 1 << rng.randrange(8)
+            elif how == 1:
+                raw = raw[:rng.randrange(len(raw))]
+            else:
+                raw += bytes(rng.randrange(256) for _ in range(rng.randrange(1, 8)))
+            fields = {"state_id": alice, field: raw.hex()}
+            if op == "join_group":
+                fields = {"transaction_id": kp2["transaction_id"], "welcome": raw.hex()}
+            if op == "handle_commit" and field == "proposal":
+                fields = {"state_id": alice, "proposal": [raw.hex()], "commit": "00"}
+            r = peer.call(op, **fields)
+            if r.get("ok"):
+                accepted += 1
+        check("mutations: all refused", accepted == 0, f"{accepted} accepted")
+        check("mutations: no commit applied", peer.ok("state", state_id=alice)["epoch"] == epoch_before)
+        print(f"  {150 - accepted} of 150 mutated messages refused")
+        m2 = peer.ok("protect", state_id=bob, plaintext=hx("still here"))
+        check("states work after mutations", peer.ok("unprotect", state_id=alice,
+              ciphertext=m2["ciphertext"]).get("plaintext") == hx("still here"))
+
         # Bob's Update, committed by reference by Alice.
         p = peer.ok("update_proposal", state_id=bob)
         c1 = peer.ok("commit", state_id=alice, by_reference=[p["proposal"]])
