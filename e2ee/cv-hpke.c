@@ -956,7 +956,15 @@ key_schedule (const suite_info *si, const cv_hpke_mode_args *a, bool sender,
   ks_context[0] = a->mode;
   st = labeled_extract (kdf, si->suite_id, 10, NULL, 0, "psk_id_hash",
                         a->psk_id, a->psk_id_len, ks_context + 1);
-  if (st == CV_OK)
+  if (st == CV_OK && a->info_hash != NULL)
+    {
+      if (a->info_hash_len == nh)
+        memcpy (ks_context + 1 + nh, a->info_hash, nh);
+      else
+        st = cv_fail (CV_ERR_ARGUMENT, "HPKE: info_hash is %zu bytes, the KDF's Nh is %zu",
+                      a->info_hash_len, nh);
+    }
+  else if (st == CV_OK)
     st = labeled_extract (kdf, si->suite_id, 10, NULL, 0, "info_hash",
                           info, info_len, ks_context + 1 + nh);
   if (st == CV_OK)
@@ -1006,6 +1014,25 @@ key_schedule (const suite_info *si, const cv_hpke_mode_args *a, bool sender,
     }
   *out = ctx;
   return CV_OK;
+}
+
+cv_status
+cv_hpke_info_hash (const cv_hpke_suite *s, const uint8_t *info, size_t info_len, cv_bytes *out)
+{
+  suite_info si;
+  cv_status st;
+
+  if (info == NULL && info_len > 0)
+    return cv_fail (CV_ERR_ARGUMENT, "HPKE: info length without data");
+  st = resolve_suite (s, &si);
+  if (st == CV_OK)
+    st = cv_bytes_alloc (out, si.kdf->nh);
+  if (st == CV_OK)
+    st = labeled_extract (si.kdf->index, si.suite_id, 10, NULL, 0, "info_hash", info, info_len,
+                          out->data);
+  if (st != CV_OK)
+    cv_bytes_clear (out);
+  return st;
 }
 
 cv_status

@@ -117,7 +117,17 @@ typedef struct {
   const uint8_t *ikm_e;
   size_t ikm_e_len;
   cv_hpke_trace *trace;
+  /* LabeledExtract("", "info_hash", info) from cv_hpke_info_hash(), when many
+   * setups share one long info (an MLS Welcome seals every new member's
+   * secrets with the encrypted GroupInfo, tree included, as info): info is
+   * then not read, and the setup costs the same for any info length. */
+  const uint8_t *info_hash;
+  size_t info_hash_len;
 } cv_hpke_mode_args;
+
+/* The info_hash of the key schedule (§5.1) for info: Nh bytes of the suite's KDF. */
+cv_status cv_hpke_info_hash (const cv_hpke_suite *s, const uint8_t *info, size_t info_len,
+                             cv_bytes *out);
 
 /* SetupS / SetupR for any mode. On success *ctx must be freed with
  * cv_hpke_context_free. A sender context only seals, a recipient context

@@ -77,9 +77,14 @@ typedef struct {
 void cv_mls_writer_init (cv_mls_writer *w);
 /* Wipes and frees what was written; the writer may be reused after init. */
 void cv_mls_writer_clear (cv_mls_writer *w);
-/* Hands the bytes to out (exact size, out must be empty) and resets w.
+/* Hands the buffer to out (out->len is what was written; out must be empty)
+ * and resets w, without a copy.
  * Returns the first error of any write instead, leaving out empty. */
 cv_status cv_mls_writer_finish (cv_mls_writer *w, cv_bytes *out);
+
+/* Makes room for n more bytes at once: a size hint for large structures,
+ * which otherwise grow through every power of two (a copy and a wipe each). */
+void cv_mls_writer_reserve (cv_mls_writer *w, size_t n);
 
 void cv_mls_write_u8 (cv_mls_writer *w, uint8_t v);
 void cv_mls_write_u16 (cv_mls_writer *w, uint16_t v);

@@ -866,7 +866,7 @@ make_welcome (cv_mls_group *next, const item *items, size_t n, const plan *pl,
   const cv_mls_suite *s = next->suite;
   cv_mls_group_info gi = { 0 };
   cv_mls_welcome wel = { 0 };
-  cv_bytes ref = CV_BYTES_INIT;
+  cv_bytes ref = CV_BYTES_INIT, info_hash = CV_BYTES_INIT;
   size_t a = 0;
   cv_status st;
 
@@ -874,6 +874,10 @@ make_welcome (cv_mls_group *next, const item *items, size_t n, const plan *pl,
   wel.cipher_suite = s->id;
   TRY (cv_mls_welcome_encrypt_group_info (s, &wel, next->secrets.welcome_secret.data,
                                           next->secrets.welcome_secret.len, &gi));
+  /* Every new member's secrets are encrypted with the encrypted GroupInfo as
+   * context: hash it once, not once per member (50 members and a 1000-leaf
+   * tree would hash 13 MB). */
+  TRY (cv_mls_welcome_info_hash (s, &wel, &info_hash));
   for (size_t i = 0; i < n; i++)
     {
       const cv_mls_key_package *kp = &items[i].p->add;
@@ -896,8 +900,8 @@ make_welcome (cv_mls_group *next, const item *items, size_t n, const plan *pl,
         }
       st = cv_mls_key_package_ref (s, kp, &ref);
       if (st == CV_OK)
-        st = cv_mls_welcome_add_secrets (s, &wel, ref.data, ref.len, kp->init_key.data,
-                                         kp->init_key.len, &gs);
+        st = cv_mls_welcome_add_secrets_hashed (s, &wel, &info_hash, ref.data, ref.len,
+                                                kp->init_key.data, kp->init_key.len, &gs);
       cv_bytes_clear (&path_secret);
       cv_bytes_clear (&ref);
       if (st != CV_OK)
@@ -907,6 +911,7 @@ make_welcome (cv_mls_group *next, const item *items, size_t n, const plan *pl,
 
 out:
   cv_bytes_clear (&ref);
+  cv_bytes_clear (&info_hash);
   cv_mls_group_info_clear (&gi);
   cv_mls_welcome_clear (&wel);
   return st;

@@ -1466,9 +1466,22 @@ fail:
   return in_struct (st, "RFC 9420 §12.4.3: GroupInfo");
 }
 
+/* Bytes a GroupInfo takes, give or take its small fields: one allocation
+ * for a GroupInfo that carries a 1000-leaf tree, not a copy per doubling. */
+static size_t
+group_info_size_hint (const cv_mls_group_info *gi)
+{
+  size_t n = gi->group_context.len + gi->confirmation_tag.len + gi->signature.len + 32;
+
+  for (size_t i = 0; i < gi->extensions.count; i++)
+    n += gi->extensions.items[i].data.len + 8;
+  return n;
+}
+
 static void
 group_info_write_tbs (cv_mls_writer *w, const cv_mls_group_info *gi)
 {
+  cv_mls_writer_reserve (w, group_info_size_hint (gi));
   cv_mls_write_fixed (w, gi->group_context.data, gi->group_context.len);
   cv_mls_extension_list_write (w, &gi->extensions);
   write_bytes (w, &gi->confirmation_tag);
@@ -1627,6 +1640,13 @@ cv_mls_welcome_write (cv_mls_writer *w, const cv_mls_welcome *wel)
 {
   size_t mark;
 
+  size_t hint = wel->encrypted_group_info.len + 16;
+
+  for (size_t i = 0; i < wel->n_secrets; i++)
+    hint += wel->secrets[i].new_member.len
+            + wel->secrets[i].encrypted_group_secrets.kem_output.len
+            + wel->secrets[i].encrypted_group_secrets.ciphertext.len + 12;
+  cv_mls_writer_reserve (w, hint);
   cv_mls_write_u16 (w, wel->cipher_suite);
   mark = cv_mls_write_vector_begin (w);
   for (size_t i = 0; i < wel->n_secrets; i++)
@@ -1682,10 +1702,36 @@ cv_mls_welcome_encrypt_group_info (const cv_mls_suite *s, cv_mls_welcome *wel,
 }
 
 cv_status
+cv_mls_welcome_info_hash (const cv_mls_suite *s, const cv_mls_welcome *wel, cv_bytes *out)
+{
+  if (wel->encrypted_group_info.len == 0)
+    return cv_fail (CV_ERR_STATE, "Welcome: encrypt the GroupInfo before the GroupSecrets");
+  return cv_mls_encrypt_context_hash (s, "Welcome", wel->encrypted_group_info.data,
+                                      wel->encrypted_group_info.len, out);
+}
+
+cv_status
 cv_mls_welcome_add_secrets (const cv_mls_suite *s, cv_mls_welcome *wel,
                             const uint8_t *key_package_ref, size_t ref_len,
                             const uint8_t *init_key, size_t init_key_len,
                             const cv_mls_group_secrets *gs)
+{
+  cv_bytes info_hash = CV_BYTES_INIT;
+  cv_status st = cv_mls_welcome_info_hash (s, wel, &info_hash);
+
+  if (st == CV_OK)
+    st = cv_mls_welcome_add_secrets_hashed (s, wel, &info_hash, key_package_ref, ref_len,
+                                            init_key, init_key_len, gs);
+  cv_bytes_clear (&info_hash);
+  return st;
+}
+
+cv_status
+cv_mls_welcome_add_secrets_hashed (const cv_mls_suite *s, cv_mls_welcome *wel,
+                                   const cv_bytes *info_hash,
+                                   const uint8_t *key_package_ref, size_t ref_len,
+                                   const uint8_t *init_key, size_t init_key_len,
+                                   const cv_mls_group_secrets *gs)
 {
   cv_bytes pt = CV_BYTES_INIT, kem = CV_BYTES_INIT, ct = CV_BYTES_INIT, ref = CV_BYTES_INIT;
   cv_status st;
@@ -1693,9 +1739,8 @@ cv_mls_welcome_add_secrets (const cv_mls_suite *s, cv_mls_welcome *wel,
   if (wel->encrypted_group_info.len == 0)
     return cv_fail (CV_ERR_STATE, "Welcome: encrypt the GroupInfo before the GroupSecrets");
   TRY (cv_mls_group_secrets_serialize (gs, &pt));
-  TRY (cv_mls_encrypt_with_label (s, init_key, init_key_len, "Welcome",
-                                  wel->encrypted_group_info.data, wel->encrypted_group_info.len,
-                                  pt.data, pt.len, &kem, &ct));
+  TRY (cv_mls_encrypt_with_context_hash (s, init_key, init_key_len, info_hash,
+                                         pt.data, pt.len, &kem, &ct));
   TRY (cv_bytes_set (&ref, key_package_ref, ref_len));
   TRY (GROW (wel->secrets, wel->n_secrets, CV_MLS_MAX_LEAVES, "Welcome secrets"));
   wel->secrets[wel->n_secrets - 1].new_member = ref;

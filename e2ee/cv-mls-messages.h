@@ -449,6 +449,17 @@ cv_status cv_mls_welcome_add_secrets (const cv_mls_suite *s, cv_mls_welcome *wel
                                       const uint8_t *key_package_ref, size_t ref_len,
                                       const uint8_t *init_key, size_t init_key_len,
                                       const cv_mls_group_secrets *gs);
+/* The same for many new members: info_hash is cv_mls_welcome_info_hash()
+ * of this Welcome, taken once its GroupInfo is encrypted, so that the
+ * encrypted GroupInfo (with the tree, hundreds of KB) is hashed once per
+ * Welcome rather than once per new member. */
+cv_status cv_mls_welcome_info_hash (const cv_mls_suite *s, const cv_mls_welcome *wel,
+                                    cv_bytes *out);
+cv_status cv_mls_welcome_add_secrets_hashed (const cv_mls_suite *s, cv_mls_welcome *wel,
+                                             const cv_bytes *info_hash,
+                                             const uint8_t *key_package_ref, size_t ref_len,
+                                             const uint8_t *init_key, size_t init_key_len,
+                                             const cv_mls_group_secrets *gs);
 
 /* welcome_secret from a GroupSecrets' joiner_secret and the psk_secret
  * (NULL: no PSKs), taken from the key schedule (it does not depend on the

@@ -615,6 +615,7 @@ sign_content (const char *label, const uint8_t *content, size_t content_len, cv_
   cv_mls_writer w;
 
   cv_mls_writer_init (&w);
+  cv_mls_writer_reserve (&w, strlen (MLS_LABEL_PREFIX) + strlen (label) + content_len + 8);
   write_label (&w, (const uint8_t *) label, strlen (label));
   cv_mls_write_opaque (&w, content, content_len);
   return cv_mls_writer_finish (&w, out);
@@ -706,9 +707,35 @@ encrypt_context (const char *label, const uint8_t *context, size_t context_len, 
   cv_mls_writer w;
 
   cv_mls_writer_init (&w);
+  cv_mls_writer_reserve (&w, strlen (MLS_LABEL_PREFIX) + strlen (label) + context_len + 8);
   write_label (&w, (const uint8_t *) label, strlen (label));
   cv_mls_write_opaque (&w, context, context_len);
   return cv_mls_writer_finish (&w, out);
+}
+
+cv_status
+cv_mls_encrypt_context_hash (const cv_mls_suite *s, const char *label,
+                             const uint8_t *context, size_t context_len, cv_bytes *info_hash)
+{
+  cv_bytes info = CV_BYTES_INIT;
+  cv_status st = encrypt_context (label, context, context_len, &info);
+
+  if (st == CV_OK)
+    st = cv_hpke_info_hash (&s->hpke, info.data, info.len, info_hash);
+  cv_bytes_clear (&info);
+  return st;
+}
+
+cv_status
+cv_mls_encrypt_with_context_hash (const cv_mls_suite *s, const uint8_t *pub, size_t pub_len,
+                                  const cv_bytes *info_hash, const uint8_t *pt, size_t pt_len,
+                                  cv_bytes *kem_output, cv_bytes *ciphertext)
+{
+  cv_hpke_mode_args args = { .mode = CV_HPKE_MODE_BASE, .info_hash = info_hash->data,
+                             .info_hash_len = info_hash->len };
+
+  return cv_hpke_seal (&s->hpke, pub, pub_len, NULL, 0, &args, NULL, 0, pt, pt_len,
+                       kem_output, ciphertext);
 }
 
 cv_status

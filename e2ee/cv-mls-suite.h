@@ -140,6 +140,19 @@ cv_status cv_mls_decrypt_with_label (const cv_mls_suite *s, const uint8_t *priv,
                                      const uint8_t *kem_output, size_t kem_output_len,
                                      const uint8_t *ct, size_t ct_len, cv_bytes *pt);
 
+/* EncryptWithLabel to many keys under one label and context (a Welcome's
+ * GroupSecrets, whose context is the encrypted GroupInfo, perhaps with the
+ * whole tree in it): _context_hash hashes the EncryptContext once (HPKE's
+ * info_hash), and each _with_context_hash costs the same for any context. */
+cv_status cv_mls_encrypt_context_hash (const cv_mls_suite *s, const char *label,
+                                       const uint8_t *context, size_t context_len,
+                                       cv_bytes *info_hash);
+cv_status cv_mls_encrypt_with_context_hash (const cv_mls_suite *s,
+                                            const uint8_t *pub, size_t pub_len,
+                                            const cv_bytes *info_hash,
+                                            const uint8_t *pt, size_t pt_len,
+                                            cv_bytes *kem_output, cv_bytes *ciphertext);
+
 /* HPKE key pairs of the suite's KEM: fresh, or DeriveKeyPair(ikm) (§7.1.3 of RFC 9180). */
 cv_status cv_mls_hpke_key_pair (const cv_mls_suite *s, cv_bytes *priv, cv_bytes *pub);
 cv_status cv_mls_derive_key_pair (const cv_mls_suite *s, const uint8_t *ikm, size_t ikm_len,

@@ -603,6 +603,9 @@ cv_mls_tree_encode (const cv_mls_tree *t, cv_bytes *out)
   while (end > 0 && is_blank (t, end - 1))
     end--;
   cv_mls_writer_init (&w);
+  /* About what a node takes with a basic credential, so that a large tree
+   * grows once or twice rather than through every power of two. */
+  cv_mls_writer_reserve (&w, (size_t) end * 128 + 16);
   mark = cv_mls_write_vector_begin (&w);
   for (uint32_t x = 0; x < end; x++)
     {
