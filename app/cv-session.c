@@ -232,6 +232,17 @@ suite_name (guint16 suite)
     }
 }
 
+/* The service's view of who is a member at which leaf changes with every
+ * commit; ask for it again so the list can flag any difference. */
+static void
+refresh_roster (CvSession *self)
+{
+  g_autoptr (JsonObject) msg = json_object_new ();
+
+  json_object_set_string_member (msg, "type", "roster");
+  cv_session_send (self, msg);
+}
+
 static void
 previous_member_clear (gpointer data)
 {
@@ -347,6 +358,7 @@ cv_session_epoch_changed (CvSession  *self,
   cv_session_set_state (self, CV_SESSION_IN_MEETING);
   if (self->media != NULL)
     cv_media_pipeline_request_keyframe (self->media);
+  refresh_roster (self);
 }
 
 static gboolean
@@ -470,6 +482,15 @@ message_cb (CvSignalingClient *client,
     on_error (self, message);
   else if (g_str_equal (type, "participant-joined"))
     roster_add (self, json_object_get_object_member (message, "participant"));
+  else if (g_str_equal (type, "roster"))
+    {
+      JsonArray *participants = json_object_get_array_member (message, "participants");
+
+      g_hash_table_remove_all (self->roster);
+      for (guint i = 0; participants && i < json_array_get_length (participants); i++)
+        roster_add (self, json_array_get_object_element (participants, i));
+      rebuild_members (self);
+    }
   else if (g_str_equal (type, "participant-left"))
     {
       gint64 id = json_object_get_int_member_with_default (message, "participant", -1);

@@ -16,6 +16,8 @@
 struct _CvApplication
 {
   AdwApplication parent_instance;
+
+  int demo_bots; /* --demo N: host a meeting that N bots join */
 };
 
 G_DEFINE_FINAL_TYPE (CvApplication, cv_application, ADW_TYPE_APPLICATION)
@@ -33,7 +35,30 @@ get_or_create_window (CvApplication *self)
 static void
 cv_application_activate (GApplication *app)
 {
-  gtk_window_present (GTK_WINDOW (get_or_create_window (CV_APPLICATION (app))));
+  CvApplication *self = CV_APPLICATION (app);
+  CvWindow *window = get_or_create_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  if (self->demo_bots > 0)
+    {
+      cv_window_start_demo (window, (guint) self->demo_bots);
+      self->demo_bots = 0;
+    }
+}
+
+static int
+cv_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  CvApplication *self = CV_APPLICATION (app);
+
+  g_variant_dict_lookup (options, "demo", "i", &self->demo_bots);
+  if (self->demo_bots < 0 || self->demo_bots > 6)
+    {
+      g_printerr ("conclave: --demo takes 1 to 6 participants\n");
+      return 2;
+    }
+  return -1;
 }
 
 static void
@@ -118,6 +143,7 @@ cv_application_class_init (CvApplicationClass *klass)
   app_class->activate = cv_application_activate;
   app_class->open = cv_application_open;
   app_class->startup = cv_application_startup;
+  app_class->handle_local_options = cv_application_handle_local_options;
 
   conclave_register_resource ();
 }
@@ -125,6 +151,13 @@ cv_application_class_init (CvApplicationClass *klass)
 static void
 cv_application_init (CvApplication *self)
 {
+  const GOptionEntry options[] = {
+    { "demo", 0, 0, G_OPTION_ARG_INT, NULL,
+      N_("Host a meeting on this computer that N test participants join"), N_("N") },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
 }
 
 CvApplication *

@@ -1,8 +1,13 @@
-/* CvWindow: the main window; the start page now, the meeting later. */
+/* CvWindow: the main window: the start page, then the meeting. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "cv-demo.h"
+#include "cv-host.h"
+#include "cv-meeting-page.h"
+#include "cv-session.h"
+#include "cv-shield-button.h"
 #include "cv-start-page.h"
 #include "cv-window.h"
 
@@ -11,10 +16,18 @@ struct _CvWindow
   AdwApplicationWindow parent_instance;
 
   GSettings *settings;
+  CvHost *host;         /* the embedded service, once we hosted a meeting */
+  CvSession *session;
+  char *invite;
+  GPtrArray *demo_bots; /* GSubprocess */
 
   AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+  CvShieldButton *shield;
+  GtkButton *copy_invite_button;
   GtkStack *stack;
   CvStartPage *start_page;
+  CvMeetingPage *meeting_page;
 };
 
 G_DEFINE_FINAL_TYPE (CvWindow, cv_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -27,12 +40,93 @@ show_toast (CvWindow   *self,
 }
 
 static void
+stop_demo (CvWindow *self)
+{
+  for (guint i = 0; self->demo_bots && i < self->demo_bots->len; i++)
+    g_subprocess_force_exit (g_ptr_array_index (self->demo_bots, i));
+  g_clear_pointer (&self->demo_bots, g_ptr_array_unref);
+}
+
+static void
+end_meeting (CvWindow *self)
+{
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      cv_session_leave (self->session);
+    }
+  cv_meeting_page_set_session (self->meeting_page, NULL);
+  cv_shield_button_set_state (self->shield, NULL);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->invite, g_free);
+  gtk_widget_set_visible (GTK_WIDGET (self->shield), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->copy_invite_button), FALSE);
+  adw_window_title_set_subtitle (self->window_title, NULL);
+  gtk_window_set_title (GTK_WINDOW (self), _("Conclave"));
+  gtk_stack_set_visible_child (self->stack, GTK_WIDGET (self->start_page));
+}
+
+static void
+session_failed_cb (CvSession *session,
+                   GError    *error,
+                   CvWindow  *self)
+{
+  show_toast (self, error->message);
+  end_meeting (self);
+}
+
+static void
+begin_meeting (CvWindow   *self,
+               const char *invite)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = g_settings_get_string (self->settings, "display-name");
+  g_autofree char *subtitle = NULL;
+
+  end_meeting (self);
+  self->session = cv_session_new (*name ? name : g_get_real_name ());
+  /* Test media when there is no camera or microphone (CvMediaDevices decides). */
+  cv_session_set_media (self->session, g_settings_get_boolean (self->settings, "video-devices-enabled"),
+                        TRUE, FALSE);
+  g_signal_connect (self->session, "failed", G_CALLBACK (session_failed_cb), self);
+  if (!cv_session_join (self->session, invite, NULL, &error))
+    {
+      show_toast (self, error->message);
+      g_clear_object (&self->session);
+      return;
+    }
+  self->invite = g_strdup (invite);
+  subtitle = g_strdup_printf (_("Meeting %s"), cv_session_get_meeting_number (self->session));
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  {
+    /* The window manager's title says which meeting, too. */
+    g_autofree char *title = g_strdup_printf (_("%s – Conclave"), subtitle);
+    gtk_window_set_title (GTK_WINDOW (self), title);
+  }
+  cv_shield_button_set_state (self->shield, cv_session_get_security (self->session));
+  gtk_widget_set_visible (GTK_WIDGET (self->shield), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->copy_invite_button), TRUE);
+  cv_meeting_page_set_session (self->meeting_page, self->session);
+  gtk_stack_set_visible_child (self->stack, GTK_WIDGET (self->meeting_page));
+}
+
+static void
 start_meeting_cb (CvWindow    *self,
                   CvStartPage *page)
 {
-  /* Hosting needs the meeting session and the embedded service, which are
-   * not part of this build yet: say so instead of pretending. */
-  show_toast (self, _("Starting meetings is not available in this version yet"));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *invite = NULL;
+
+  /* No default server: host the meeting on this machine. */
+  if (self->host == NULL)
+    self->host = cv_host_new ();
+  invite = cv_host_start_meeting (self->host, &error);
+  if (invite == NULL)
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  begin_meeting (self, invite);
 }
 
 static void
@@ -40,10 +134,46 @@ join_requested_cb (CvWindow    *self,
                    const char  *meeting,
                    CvStartPage *page)
 {
-  g_autofree char *text =
-    g_strdup_printf (_("Joining meeting %s is not available in this version yet"), meeting);
+  begin_meeting (self, meeting);
+}
 
-  show_toast (self, text);
+static void
+leave_cb (CvWindow *self)
+{
+  end_meeting (self);
+  stop_demo (self);
+}
+
+static void
+copy_invite_cb (CvWindow *self)
+{
+  if (self->invite == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->invite);
+  show_toast (self, _("Invite link copied"));
+}
+
+void
+cv_window_start_demo (CvWindow *self,
+                      guint     n_bots)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_return_if_fail (CV_IS_WINDOW (self));
+
+  start_meeting_cb (self, self->start_page);
+  if (self->invite == NULL)
+    return;
+  stop_demo (self);
+  self->demo_bots = cv_demo_spawn_bots (self->invite, n_bots, &error);
+  if (self->demo_bots == NULL)
+    show_toast (self, error->message);
+}
+
+const char *
+cv_window_get_invite (CvWindow *self)
+{
+  return self->invite;
 }
 
 void
@@ -62,7 +192,10 @@ cv_window_dispose (GObject *object)
 {
   CvWindow *self = CV_WINDOW (object);
 
+  end_meeting (self);
+  stop_demo (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CV_TYPE_WINDOW);
+  g_clear_object (&self->host);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cv_window_parent_class)->dispose (object);
@@ -77,11 +210,19 @@ cv_window_class_init (CvWindowClass *klass)
   object_class->dispose = cv_window_dispose;
 
   g_type_ensure (CV_TYPE_START_PAGE);
+  g_type_ensure (CV_TYPE_MEETING_PAGE);
+  g_type_ensure (CV_TYPE_SHIELD_BUTTON);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/conclave/Conclave/cv-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CvWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CvWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, CvWindow, start_page);
+  gtk_widget_class_bind_template_child (widget_class, CvWindow, meeting_page);
+  gtk_widget_class_bind_template_child (widget_class, CvWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, CvWindow, shield);
+  gtk_widget_class_bind_template_child (widget_class, CvWindow, copy_invite_button);
+  gtk_widget_class_bind_template_callback (widget_class, leave_cb);
+  gtk_widget_class_bind_template_callback (widget_class, copy_invite_cb);
   gtk_widget_class_bind_template_callback (widget_class, start_meeting_cb);
   gtk_widget_class_bind_template_callback (widget_class, join_requested_cb);
 

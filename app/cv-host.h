@@ -1,0 +1,19 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define CV_TYPE_HOST (cv_host_get_type ())
+G_DECLARE_FINAL_TYPE (CvHost, cv_host, CV, HOST, GObject)
+
+/* The meeting service embedded in the app, for "Start a meeting" when no
+ * server is configured: it listens on this machine, keeps its keys in the
+ * user's state folder, and stops with the app. */
+CvHost *cv_host_new           (void);
+/* Starts the service if needed and opens a new E2EE meeting; returns its
+ * invite link (which pins the service's self-signed certificate). */
+char   *cv_host_start_meeting (CvHost  *self,
+                               GError **error);
+
+G_END_DECLS
