@@ -474,6 +474,29 @@ test_standard_meeting (void)
   g_assert_cmpstr (json_object_get_string_member (o, "text"), ==, "hello é");
   cv_test_client_send (a, "{\"type\":\"commit\",\"commit\":\"%s\"}", commit);
   cv_test_client_expect_error (a, "not-e2ee");
+
+  /* A participant that declined roster events gets none, the others do. */
+  {
+    CvTestClient *quiet = cv_test_client_connect (server, FALSE);
+    CvTestClient *late = cv_test_client_connect (server, FALSE);
+
+    cv_test_client_send (quiet, "{\"type\":\"join\",\"meeting\":\"%s\",\"display_name\":\"Kiosk\",\"kind\":\"device\",\"roster_events\":false}", number);
+    cv_test_client_expect (quiet, "joined");
+    cv_test_client_send (late, "{\"type\":\"join\",\"meeting\":\"%s\",\"display_name\":\"Late\"}", number);
+    cv_test_client_expect (late, "joined");
+    o = cv_test_client_expect (a, "participant-joined");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "participant"), "display_name"), ==, "Desk phone");
+    o = cv_test_client_expect (a, "participant-joined");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "participant"), "display_name"), ==, "Kiosk");
+    o = cv_test_client_expect (a, "participant-joined");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "participant"), "display_name"), ==, "Late");
+    g_assert_true (cv_test_client_none (quiet, "participant-joined", 100));
+    /* Chat still reaches it. */
+    cv_test_client_send (late, "{\"type\":\"chat\",\"text\":\"hi\"}");
+    cv_test_client_expect (quiet, "chat");
+    cv_test_client_free (quiet);
+    cv_test_client_free (late);
+  }
   cv_test_client_free (a);
   cv_test_client_free (b);
   cv_server_stop (server);
@@ -689,7 +712,7 @@ test_slow_client (void)
   guint stalled_messages = 0, got = 0;
   JsonObject *o;
 
-  g_object_set (config, "send-backlog", 256 * 1024, "payload-size", 64 * 1024, NULL);
+  g_object_set (config, "send-backlog", 1024 * 1024, "payload-size", 64 * 1024, NULL);
   server = cv_test_server_start (config);
   number = new_meeting (server, FALSE, NULL);
   url = g_strdup_printf ("wss://127.0.0.1:%u/ws", cv_server_get_port (server));
