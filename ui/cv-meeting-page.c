@@ -139,7 +139,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
          : g_strdup_printf (_("%s · not listed by the service"), cv_certificate_verdict_to_string (verdict));
   gtk_label_set_text (GTK_LABEL (name), title);
   gtk_label_set_text (GTK_LABEL (detail), text);
-  gtk_image_set_from_icon_name (GTK_IMAGE (badge), verdict == CV_CERTIFICATE_UNVERIFIED ? "dialog-question-symbolic"
+  gtk_image_set_from_icon_name (GTK_IMAGE (badge), verdict == CV_CERTIFICATE_UNVERIFIED ? "security-low-symbolic"
                                                                                         : "emblem-ok-symbolic");
   gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);

@@ -66,7 +66,7 @@ update_identity (CvVideoTile *self)
           icon = "emblem-ok-symbolic";
           break;
         default:
-          icon = "dialog-question-symbolic";
+          icon = "security-low-symbolic";
         }
       gtk_image_set_from_icon_name (self->badge, icon);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->badge),

@@ -33,9 +33,9 @@ blue=0
 for _ in $(seq 1 90); do
   sleep 1
   import -window root "$shot"
-  # Pixels close to the test pattern's background #204a87.
-  blue=$(convert "$shot" -fx 'abs(r-0.125)<0.06 && abs(g-0.29)<0.06 && abs(b-0.53)<0.06 ? 1 : 0' \
-           -format '%[fx:round(mean*w*h)]' info:)
+  # Pixels close to the test pattern's background #204a87 (the start page has ~30).
+  blue=$(convert "$shot" -fuzz 10% -fill '#ff00ff' -opaque '#204a87' -fuzz 0 -fill black +opaque '#ff00ff' \
+           -fill white -opaque '#ff00ff' -colorspace gray -format '%[fx:round(mean*w*h)]' info:)
   [ "$blue" -gt 20000 ] && break
 done
 echo "screenshot: $shot ($blue pixels of the bots' video)"
