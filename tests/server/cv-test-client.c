@@ -44,6 +44,80 @@ cv_test_server_start (CvSiteConfig *config)
   return server;
 }
 
+struct _CvTestServerThread {
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  CvSiteConfig *config;
+  CvServer *server;
+  GMutex lock;
+  GCond started;
+};
+
+static gpointer
+server_thread (gpointer data)
+{
+  CvTestServerThread *t = data;
+
+  g_main_context_push_thread_default (t->context);
+  g_mutex_lock (&t->lock);
+  t->server = cv_test_server_start (t->config);
+  g_cond_signal (&t->started);
+  g_mutex_unlock (&t->lock);
+  g_main_loop_run (t->loop);
+  cv_server_stop (t->server);
+  g_clear_object (&t->server);
+  /* Let the closing connections finish on this context. */
+  while (g_main_context_iteration (t->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (t->context);
+  return NULL;
+}
+
+CvTestServerThread *
+cv_test_server_thread_start (CvSiteConfig *config)
+{
+  CvTestServerThread *t = g_new0 (CvTestServerThread, 1);
+
+  t->context = g_main_context_new ();
+  t->loop = g_main_loop_new (t->context, FALSE);
+  t->config = g_object_ref (config);
+  g_mutex_init (&t->lock);
+  g_cond_init (&t->started);
+  g_mutex_lock (&t->lock);
+  t->thread = g_thread_new ("test-server", server_thread, t);
+  while (t->server == NULL)
+    g_cond_wait (&t->started, &t->lock);
+  g_mutex_unlock (&t->lock);
+  return t;
+}
+
+CvServer *
+cv_test_server_thread_get (CvTestServerThread *t)
+{
+  return t->server;
+}
+
+static gboolean
+quit_loop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cv_test_server_thread_stop (CvTestServerThread *t)
+{
+  g_main_context_invoke (t->context, quit_loop_cb, t->loop);
+  g_thread_join (t->thread);
+  g_main_loop_unref (t->loop);
+  g_main_context_unref (t->context);
+  g_object_unref (t->config);
+  g_mutex_clear (&t->lock);
+  g_cond_clear (&t->started);
+  g_free (t);
+}
+
 void
 cv_test_spin (guint ms)
 {
@@ -268,17 +342,36 @@ take_of_type (CvTestClient *client,
   return NULL;
 }
 
+static gboolean
+timed_out_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Blocking iterations until the deadline: with a thousand connections on
+ * the context, each iteration costs, so none is spent idle-polling. */
 JsonNode *
 cv_test_client_wait (CvTestClient *client,
                      const char   *type,
                      guint         timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean timed_out = FALSE;
+  guint source;
   JsonNode *node;
 
-  while ((node = take_of_type (client, type)) == NULL && g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
+  if ((node = take_of_type (client, type)) != NULL)
+    return node;
+  while (g_main_context_iteration (NULL, FALSE))
+    if ((node = take_of_type (client, type)) != NULL)
+      return node;
+  if (timeout_ms == 0)
+    return NULL;
+  source = g_timeout_add (timeout_ms, timed_out_cb, &timed_out);
+  while ((node = take_of_type (client, type)) == NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
   return node;
 }
 
@@ -331,11 +424,13 @@ gboolean
 cv_test_client_wait_closed (CvTestClient *client,
                             guint         timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add (timeout_ms, timed_out_cb, &timed_out);
 
-  while (!client->closed && g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (500);
+  while (!client->closed && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
   return client->closed;
 }
 

@@ -32,6 +32,16 @@ CvSiteConfig *cv_test_config_new        (void);
 CvServer     *cv_test_server_start      (CvSiteConfig *config);
 char         *cv_test_state_dir         (void);
 
+/* The same server on its own thread and main context, as conclave-server
+ * would be in its own process: with a thousand connections, one context
+ * for both ends would make every iteration walk two thousand sources.
+ * Only the read-only getters and cv_test_client_connect* may be used on
+ * it from the test's thread; cv_test_server_thread_stop() stops and frees. */
+typedef struct _CvTestServerThread CvTestServerThread;
+CvTestServerThread *cv_test_server_thread_start (CvSiteConfig       *config);
+CvServer           *cv_test_server_thread_get   (CvTestServerThread *thread);
+void                cv_test_server_thread_stop  (CvTestServerThread *thread);
+
 CvTestClient *cv_test_client_connect    (CvServer   *server,
                                          gboolean    light);
 /* Starts a connection without waiting; cv_test_clients_wait_connected()
