@@ -737,6 +737,18 @@ fail:
   return st;
 }
 
+static void
+leaf_node_write_tbs (cv_mls_writer *w, const cv_mls_leaf_node *n, const uint8_t *group_id,
+                     size_t group_id_len, uint32_t leaf_index)
+{
+  leaf_node_write_content (w, n);
+  if (n->source == CV_MLS_LEAF_SOURCE_UPDATE || n->source == CV_MLS_LEAF_SOURCE_COMMIT)
+    {
+      cv_mls_write_opaque (w, group_id, group_id_len);
+      cv_mls_write_u32 (w, leaf_index);
+    }
+}
+
 cv_status
 cv_mls_leaf_node_tbs (const cv_mls_leaf_node *n, const uint8_t *group_id, size_t group_id_len,
                       uint32_t leaf_index, cv_bytes *out)
@@ -744,13 +756,45 @@ cv_mls_leaf_node_tbs (const cv_mls_leaf_node *n, const uint8_t *group_id, size_t
   cv_mls_writer w;
 
   cv_mls_writer_init (&w);
-  leaf_node_write_content (&w, n);
-  if (n->source == CV_MLS_LEAF_SOURCE_UPDATE || n->source == CV_MLS_LEAF_SOURCE_COMMIT)
-    {
-      cv_mls_write_opaque (&w, group_id, group_id_len);
-      cv_mls_write_u32 (&w, leaf_index);
-    }
+  leaf_node_write_tbs (&w, n, group_id, group_id_len, leaf_index);
   return cv_mls_writer_finish (&w, out);
+}
+
+/* LeafNode, KeyPackage and GroupInfo are signed alike: SignWithLabel over the
+ * TBS encoding that W holds, with their own label. W is consumed; *SIGNATURE
+ * is replaced only when signing succeeds. */
+static cv_status
+sign_tbs (cv_mls_writer *w, const cv_mls_suite *s, const uint8_t *signature_priv,
+          size_t priv_len, const char *label, cv_bytes *signature)
+{
+  cv_bytes tbs = CV_BYTES_INIT, sig = CV_BYTES_INIT;
+  cv_status st = cv_mls_writer_finish (w, &tbs);
+
+  if (st == CV_OK)
+    st = cv_mls_sign_with_label (s, signature_priv, priv_len, label, tbs.data, tbs.len, &sig);
+  if (st == CV_OK)
+    {
+      cv_bytes_clear (signature);
+      *signature = sig;
+    }
+  cv_bytes_clear (&tbs);
+  return st;
+}
+
+/* VerifyWithLabel of SIGNATURE over the TBS encoding that W holds; W is
+ * consumed. The caller names the structure when this returns CV_ERR_AUTH. */
+static cv_status
+verify_tbs (cv_mls_writer *w, const cv_mls_suite *s, const uint8_t *signature_pub,
+            size_t pub_len, const char *label, const cv_bytes *signature)
+{
+  cv_bytes tbs = CV_BYTES_INIT;
+  cv_status st = cv_mls_writer_finish (w, &tbs);
+
+  if (st == CV_OK)
+    st = cv_mls_verify_with_label (s, signature_pub, pub_len, label, tbs.data, tbs.len,
+                                   signature->data, signature->len);
+  cv_bytes_clear (&tbs);
+  return st;
 }
 
 cv_status
@@ -758,32 +802,24 @@ cv_mls_leaf_node_sign (const cv_mls_suite *s, cv_mls_leaf_node *n,
                        const uint8_t *signature_priv, size_t priv_len,
                        const uint8_t *group_id, size_t group_id_len, uint32_t leaf_index)
 {
-  cv_bytes tbs = CV_BYTES_INIT, sig = CV_BYTES_INIT;
-  cv_status st = cv_mls_leaf_node_tbs (n, group_id, group_id_len, leaf_index, &tbs);
+  cv_mls_writer w;
 
-  if (st == CV_OK)
-    st = cv_mls_sign_with_label (s, signature_priv, priv_len, "LeafNodeTBS", tbs.data, tbs.len,
-                                 &sig);
-  if (st == CV_OK)
-    {
-      cv_bytes_clear (&n->signature);
-      n->signature = sig;
-    }
-  cv_bytes_clear (&tbs);
-  return st;
+  cv_mls_writer_init (&w);
+  leaf_node_write_tbs (&w, n, group_id, group_id_len, leaf_index);
+  return sign_tbs (&w, s, signature_priv, priv_len, "LeafNodeTBS", &n->signature);
 }
 
 cv_status
 cv_mls_leaf_node_verify (const cv_mls_suite *s, const cv_mls_leaf_node *n,
                          const uint8_t *group_id, size_t group_id_len, uint32_t leaf_index)
 {
-  cv_bytes tbs = CV_BYTES_INIT;
-  cv_status st = cv_mls_leaf_node_tbs (n, group_id, group_id_len, leaf_index, &tbs);
+  cv_mls_writer w;
+  cv_status st;
 
-  if (st == CV_OK)
-    st = cv_mls_verify_with_label (s, n->signature_key.data, n->signature_key.len, "LeafNodeTBS",
-                                   tbs.data, tbs.len, n->signature.data, n->signature.len);
-  cv_bytes_clear (&tbs);
+  cv_mls_writer_init (&w);
+  leaf_node_write_tbs (&w, n, group_id, group_id_len, leaf_index);
+  st = verify_tbs (&w, s, n->signature_key.data, n->signature_key.len, "LeafNodeTBS",
+                   &n->signature);
   if (st == CV_ERR_AUTH)
     return cv_fail (st, "RFC 9420 §7.3: LeafNode signature does not verify (leaf %u)",
                     leaf_index);
@@ -942,29 +978,16 @@ cv_mls_key_package_sign (const cv_mls_suite *s, cv_mls_key_package *kp,
                          const uint8_t *signature_priv, size_t priv_len)
 {
   cv_mls_writer w;
-  cv_bytes tbs = CV_BYTES_INIT, sig = CV_BYTES_INIT;
-  cv_status st;
 
   cv_mls_writer_init (&w);
   key_package_write_tbs (&w, kp);
-  st = cv_mls_writer_finish (&w, &tbs);
-  if (st == CV_OK)
-    st = cv_mls_sign_with_label (s, signature_priv, priv_len, "KeyPackageTBS", tbs.data, tbs.len,
-                                 &sig);
-  if (st == CV_OK)
-    {
-      cv_bytes_clear (&kp->signature);
-      kp->signature = sig;
-    }
-  cv_bytes_clear (&tbs);
-  return st;
+  return sign_tbs (&w, s, signature_priv, priv_len, "KeyPackageTBS", &kp->signature);
 }
 
 cv_status
 cv_mls_key_package_verify (const cv_mls_suite *s, const cv_mls_key_package *kp, uint64_t now)
 {
   cv_mls_writer w;
-  cv_bytes tbs = CV_BYTES_INIT;
   cv_status st;
 
   if (kp->version != CV_MLS_VERSION_10)
@@ -981,12 +1004,8 @@ cv_mls_key_package_verify (const cv_mls_suite *s, const cv_mls_key_package *kp, 
     return in_struct (st, "KeyPackage");
   cv_mls_writer_init (&w);
   key_package_write_tbs (&w, kp);
-  if ((st = cv_mls_writer_finish (&w, &tbs)) != CV_OK)
-    return st;
-  st = cv_mls_verify_with_label (s, kp->leaf_node.signature_key.data,
-                                 kp->leaf_node.signature_key.len, "KeyPackageTBS",
-                                 tbs.data, tbs.len, kp->signature.data, kp->signature.len);
-  cv_bytes_clear (&tbs);
+  st = verify_tbs (&w, s, kp->leaf_node.signature_key.data, kp->leaf_node.signature_key.len,
+                   "KeyPackageTBS", &kp->signature);
   if (st == CV_ERR_AUTH)
     return cv_fail (st, "RFC 9420 §10.1: KeyPackage signature does not verify");
   if (st != CV_OK)
@@ -1503,22 +1522,10 @@ cv_mls_group_info_sign (const cv_mls_suite *s, cv_mls_group_info *gi,
                         const uint8_t *signature_priv, size_t priv_len)
 {
   cv_mls_writer w;
-  cv_bytes tbs = CV_BYTES_INIT, sig = CV_BYTES_INIT;
-  cv_status st;
 
   cv_mls_writer_init (&w);
   group_info_write_tbs (&w, gi);
-  st = cv_mls_writer_finish (&w, &tbs);
-  if (st == CV_OK)
-    st = cv_mls_sign_with_label (s, signature_priv, priv_len, "GroupInfoTBS", tbs.data, tbs.len,
-                                 &sig);
-  if (st == CV_OK)
-    {
-      cv_bytes_clear (&gi->signature);
-      gi->signature = sig;
-    }
-  cv_bytes_clear (&tbs);
-  return st;
+  return sign_tbs (&w, s, signature_priv, priv_len, "GroupInfoTBS", &gi->signature);
 }
 
 cv_status
@@ -1526,16 +1533,11 @@ cv_mls_group_info_verify (const cv_mls_suite *s, const cv_mls_group_info *gi,
                           const uint8_t *signature_pub, size_t pub_len)
 {
   cv_mls_writer w;
-  cv_bytes tbs = CV_BYTES_INIT;
   cv_status st;
 
   cv_mls_writer_init (&w);
   group_info_write_tbs (&w, gi);
-  if ((st = cv_mls_writer_finish (&w, &tbs)) != CV_OK)
-    return st;
-  st = cv_mls_verify_with_label (s, signature_pub, pub_len, "GroupInfoTBS", tbs.data, tbs.len,
-                                 gi->signature.data, gi->signature.len);
-  cv_bytes_clear (&tbs);
+  st = verify_tbs (&w, s, signature_pub, pub_len, "GroupInfoTBS", &gi->signature);
   if (st == CV_ERR_AUTH)
     return cv_fail (st, "RFC 9420 §12.4.3: GroupInfo signature of signer %u does not verify",
                     gi->signer);
