@@ -88,32 +88,20 @@ static const kem_info kems[] = {
   { CV_HPKE_KEM_X448_SHA512, "X448", false, -1, 0, 64, 56, 56, 56, 0, KDF_SHA512 },
 };
 
-static const kem_info *
-find_kem (uint16_t id)
-{
-  for (size_t i = 0; i < sizeof kems / sizeof kems[0]; i++)
-    if (kems[i].id == id)
-      return &kems[i];
-  return NULL;
-}
+/* The three tables are searched alike, by IANA id; NULL when not listed. */
+#define DEFINE_FIND(NAME, TYPE, TABLE) \
+  static const TYPE * \
+  NAME (uint16_t id) \
+  { \
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) \
+      if (TABLE[i].id == id) \
+        return &TABLE[i]; \
+    return NULL; \
+  }
 
-static const kdf_info *
-find_kdf (uint16_t id)
-{
-  for (size_t i = 0; i < sizeof kdfs / sizeof kdfs[0]; i++)
-    if (kdfs[i].id == id)
-      return &kdfs[i];
-  return NULL;
-}
-
-static const aead_info *
-find_aead (uint16_t id)
-{
-  for (size_t i = 0; i < sizeof aeads / sizeof aeads[0]; i++)
-    if (aeads[i].id == id)
-      return &aeads[i];
-  return NULL;
-}
+DEFINE_FIND (find_kem, kem_info, kems)
+DEFINE_FIND (find_kdf, kdf_info, kdfs)
+DEFINE_FIND (find_aead, aead_info, aeads)
 
 /* Everything fetched once: implicit fetches by name cost more than the work
  * itself on the small inputs of HPKE. Entries stay NULL when the provider
