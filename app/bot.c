@@ -134,9 +134,11 @@ report (Bot *bot)
           else
             audio += cv_remote_stream_get_frames (stream);
         }
-      bot_print (bot, "received from %s (%s): video %" G_GUINT64_FORMAT " frames, audio %" G_GUINT64_FORMAT " frames",
-                 cv_meeting_member_get_display_name (m),
-                 cv_certificate_verdict_to_string (cv_meeting_member_get_verdict (m)), video, audio);
+      bot_print (bot, "received from %s (%s): video %" G_GUINT64_FORMAT " frames, audio %" G_GUINT64_FORMAT
+                 " frames, media %s", cv_meeting_member_get_display_name (m),
+                 cv_certificate_verdict_to_string (cv_meeting_member_get_verdict (m)), video, audio,
+                 cv_media_auth_state_name (cv_session_get_media_auth (bot->session,
+                                                                      cv_meeting_member_get_leaf_index (m))));
     }
 }
 

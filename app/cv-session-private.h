@@ -66,6 +66,7 @@ struct _CvSession
 
   /* Media */
   CvFrameKeys *frame_keys;
+  CvFrameAuth *frame_auth;           /* from the first epoch on */
   CvMediaPipeline *media;
   GHashTable *subscribed;            /* participant ids whose streams we asked for */
   guint frames_source;

@@ -314,6 +314,51 @@ describe_epoch_change (CvSession           *self,
   return text;
 }
 
+/* Each member signs its media with its MLS leaf key; the verifier learns
+ * every member's key of the epoch. */
+static gboolean
+install_media_auth (CvSession            *self,
+                    const cv_mls_member  *members,
+                    size_t                n,
+                    GError              **error)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GArray) leaves = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  if (self->frame_auth == NULL)
+    {
+      const cv_bytes *group_id = cv_mls_group_id (self->group);
+
+      self->frame_auth = cv_frame_auth_new (cv_mls_group_suite (self->group)->id, group_id->data, group_id->len,
+                                            error);
+      if (self->frame_auth == NULL)
+        return FALSE;
+      if (self->media != NULL)
+        cv_media_pipeline_set_auth (self->media, self->frame_auth);
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      g_array_append_val (leaves, members[i].leaf_index);
+      g_ptr_array_add (keys, g_bytes_new (members[i].signature_key->data, members[i].signature_key->len));
+    }
+  return cv_frame_auth_install_epoch (self->frame_auth, cv_mls_group_epoch (self->group),
+                                      cv_mls_group_own_leaf (self->group), self->signature_priv.data,
+                                      self->signature_priv.len, (const guint32 *) leaves->data,
+                                      (GBytes * const *) keys->pdata, n, error);
+}
+
+int
+cv_session_get_media_auth (CvSession *self,
+                           guint32    leaf)
+{
+  cv_media_auth_report report;
+
+  if (self->frame_auth == NULL)
+    return CV_MEDIA_AUTH_NONE;
+  cv_frame_auth_get_report (self->frame_auth, leaf, cv_frame_auth_now_ms (), &report);
+  return report.state;
+}
+
 void
 cv_session_epoch_changed (CvSession  *self,
                           const char *reason)
@@ -347,6 +392,11 @@ cv_session_epoch_changed (CvSession  *self,
       return;
     }
   cv_bytes_clear (&base_key);
+  if (!install_media_auth (self, members, n, &error))
+    {
+      cv_session_fail (self, error);
+      return;
+    }
 
   rebuild_members (self);
   described = describe_epoch_change (self, members, n);
@@ -708,6 +758,7 @@ cv_session_dispose (GObject *object)
     cv_media_pipeline_stop (self->media);
   g_clear_object (&self->media);
   g_clear_object (&self->frame_keys);
+  g_clear_object (&self->frame_auth);
   cv_session_group_clear (self);
   if (self->signaling != NULL)
     g_signal_handlers_disconnect_by_data (self->signaling, self);

@@ -56,6 +56,11 @@ const char      *cv_session_get_meeting_number   (CvSession   *self);
 gboolean         cv_session_get_e2ee             (CvSession   *self);
 guint64          cv_session_get_epoch            (CvSession   *self);
 
+/* Whether the media of the member at leaf is signed by its own MLS key
+ * (docs/media-authenticity.md): CV_MEDIA_AUTH_AUTHENTICATED, _FORGED, ... */
+int              cv_session_get_media_auth       (CvSession   *self,
+                                                  guint32      leaf);
+
 /* Sends a chat message: an MLS application message in an E2EE meeting. */
 gboolean         cv_session_send_chat            (CvSession   *self,
                                                   const char  *text,

@@ -30,6 +30,9 @@ struct _CvMediaPipeline
   GObject parent_instance;
 
   CvFrameKeys *keys;
+  GMutex auth_lock;           /* auth and sframe_elements: receivers are added from streaming threads */
+  CvFrameAuth *auth;
+  GPtrArray *sframe_elements;  /* every cvsframeenc/cvsframedec, for "auth" */
   CvMediaDevices *devices;
   GMainContext *context;
 
@@ -342,7 +345,8 @@ build_sender (CvMediaPipeline  *self,
   if (chain == NULL)
     return FALSE;
   enc = gst_bin_get_by_name (GST_BIN (chain), "enc");
-  g_object_set (enc, "keys", self->keys, NULL);
+  g_object_set (enc, "keys", self->keys, "auth", self->auth, NULL);
+  g_ptr_array_add (self->sframe_elements, gst_object_ref (enc));
   if (video)
     self->video_encoder = gst_bin_get_by_name (GST_BIN (chain), "encoder");
 
@@ -480,6 +484,10 @@ rtpbin_pad_added_cb (GstElement *rtpbin,
   rd->stream = cv_remote_stream_new (ssrc, video ? CV_MEDIA_KIND_VIDEO : CV_MEDIA_KIND_AUDIO);
   rd->decrypter = gst_bin_get_by_name (GST_BIN (chain), "dec");
   g_object_set (rd->decrypter, "keys", self->keys, NULL);
+  g_mutex_lock (&self->auth_lock);
+  g_object_set (rd->decrypter, "auth", self->auth, NULL);
+  g_ptr_array_add (self->sframe_elements, gst_object_ref (rd->decrypter));
+  g_mutex_unlock (&self->auth_lock);
   sink = gst_bin_get_by_name (GST_BIN (chain), "sink");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, rd, receiver_data_free);
 
@@ -611,6 +619,9 @@ teardown (CvMediaPipeline *self)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   gst_clear_object (&self->video_encoder);
+  g_mutex_lock (&self->auth_lock);
+  g_ptr_array_set_size (self->sframe_elements, 0);
+  g_mutex_unlock (&self->auth_lock);
   gst_clear_object (&self->pipeline);
   self->rtpbin = NULL;
   if (self->socket != NULL)
@@ -658,6 +669,19 @@ cv_media_pipeline_stop (CvMediaPipeline *self)
 }
 
 void
+cv_media_pipeline_set_auth (CvMediaPipeline *self,
+                            CvFrameAuth     *auth)
+{
+  g_return_if_fail (CV_IS_MEDIA_PIPELINE (self));
+
+  g_mutex_lock (&self->auth_lock);
+  g_set_object (&self->auth, auth);
+  for (guint i = 0; i < self->sframe_elements->len; i++)
+    g_object_set (g_ptr_array_index (self->sframe_elements, i), "auth", auth, NULL);
+  g_mutex_unlock (&self->auth_lock);
+}
+
+void
 cv_media_pipeline_request_keyframe (CvMediaPipeline *self)
 {
   g_autoptr (GstPad) pad = NULL;
@@ -695,6 +719,8 @@ cv_media_pipeline_dispose (GObject *object)
 
   teardown (self);
   g_clear_object (&self->keys);
+  g_clear_object (&self->auth);
+  g_clear_pointer (&self->sframe_elements, g_ptr_array_unref);
   g_clear_object (&self->devices);
   g_clear_object (&self->remote_streams);
 
@@ -715,6 +741,7 @@ cv_media_pipeline_finalize (GObject *object)
   g_clear_pointer (&self->send_key, g_bytes_unref);
   g_clear_pointer (&self->recv_key, g_bytes_unref);
   g_main_context_unref (self->context);
+  g_mutex_clear (&self->auth_lock);
 
   G_OBJECT_CLASS (cv_media_pipeline_parent_class)->finalize (object);
 }
@@ -749,6 +776,8 @@ cv_media_pipeline_init (CvMediaPipeline *self)
   self->send_audio = TRUE;
   self->context = g_main_context_ref_thread_default ();
   self->remote_streams = g_list_store_new (CV_TYPE_REMOTE_STREAM);
+  self->sframe_elements = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_mutex_init (&self->auth_lock);
 }
 
 CvMediaPipeline *

@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
+#include "cv-frame-auth.h"
 #include "cv-frame-keys.h"
 #include "cv-media-devices.h"
 
@@ -65,6 +66,11 @@ guint32              cv_media_pipeline_get_ssrc          (CvMediaPipeline  *self
 GListModel          *cv_media_pipeline_get_remote_streams (CvMediaPipeline *self);
 /* Whether the local sources are test media (no device found, or forced). */
 gboolean             cv_media_pipeline_is_test_media     (CvMediaPipeline  *self);
+/* Signs what we send and checks what others send (per-sender
+ * authenticity, docs/media-authenticity.md); applies to the streams that
+ * exist and those to come. */
+void                 cv_media_pipeline_set_auth          (CvMediaPipeline  *self,
+                                                          CvFrameAuth      *auth);
 /* Asks our video encoder for a keyframe (a new epoch, a new subscriber). */
 void                 cv_media_pipeline_request_keyframe  (CvMediaPipeline  *self);
 

@@ -135,6 +135,26 @@ everyone_sees_everyone (CvSession **sessions, guint n)
   return TRUE;
 }
 
+static gboolean
+everyone_authenticated (CvSession **sessions, guint n)
+{
+  for (guint v = 0; v < n; v++)
+    {
+      GListModel *members = cv_session_get_members (sessions[v]);
+
+      for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+        {
+          g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
+          int state = cv_session_get_media_auth (sessions[v], cv_meeting_member_get_leaf_index (m));
+
+          g_assert_cmpint (state, !=, CV_MEDIA_AUTH_FORGED);
+          if (!cv_meeting_member_get_is_self (m) && state != CV_MEDIA_AUTH_AUTHENTICATED)
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static char *last_chat;
 
 static void
@@ -176,6 +196,8 @@ test_three_meet (void)
     }
 
   wait_for (sessions, 3, everyone_sees_everyone, 20, "everyone's media at everyone");
+  /* Everyone's media carries its sender's MLS signature (about once a second). */
+  wait_for (sessions, 3, everyone_authenticated, 15, "every sender's media authenticated");
 
   g_signal_connect (sessions[2], "chat", G_CALLBACK (chat_cb), NULL);
   g_assert_true (cv_session_send_chat (sessions[0], "hello MARKER-4417", &error));
