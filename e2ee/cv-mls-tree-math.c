@@ -51,30 +51,38 @@ cv_mls_tree_root (uint32_t n_leaves, uint32_t *root)
   return CV_OK;
 }
 
+/* The level of a node that has children: both child functions need it. */
+static cv_status
+parent_level (uint32_t node, uint32_t *k)
+{
+  *k = cv_mls_tree_level (node);
+  if (*k == 0)
+    return cv_fail (CV_ERR_INVALID, "node %u is a leaf and has no children", node);
+  if (*k >= 32)
+    return cv_fail (CV_ERR_ARGUMENT, "node %u is beyond any tree", node);
+  return CV_OK;
+}
+
 cv_status
 cv_mls_tree_left (uint32_t node, uint32_t *left)
 {
-  uint32_t k = cv_mls_tree_level (node);
+  uint32_t k;
+  cv_status st = parent_level (node, &k);
 
-  if (k == 0)
-    return cv_fail (CV_ERR_INVALID, "node %u is a leaf and has no children", node);
-  if (k >= 32)
-    return cv_fail (CV_ERR_ARGUMENT, "node %u is beyond any tree", node);
-  *left = node ^ ((uint32_t) 1 << (k - 1));
-  return CV_OK;
+  if (st == CV_OK)
+    *left = node ^ ((uint32_t) 1 << (k - 1));
+  return st;
 }
 
 cv_status
 cv_mls_tree_right (uint32_t node, uint32_t *right)
 {
-  uint32_t k = cv_mls_tree_level (node);
+  uint32_t k;
+  cv_status st = parent_level (node, &k);
 
-  if (k == 0)
-    return cv_fail (CV_ERR_INVALID, "node %u is a leaf and has no children", node);
-  if (k >= 32)
-    return cv_fail (CV_ERR_ARGUMENT, "node %u is beyond any tree", node);
-  *right = (uint32_t) (node ^ ((uint64_t) 3 << (k - 1)));
-  return CV_OK;
+  if (st == CV_OK)
+    *right = (uint32_t) (node ^ ((uint64_t) 3 << (k - 1)));
+  return st;
 }
 
 /* The parent in the infinite tree; may lie beyond a tree that is not full. */
