@@ -256,13 +256,15 @@ commit_cb (gpointer user_data)
         g_array_append_val (removes, leaf);
     }
   g_array_set_size (self->leaves_to_remove, 0);
-  if (adds->len == 0 && removes->len == 0)
+  if (adds->len == 0 && removes->len == 0 && cv_mls_group_pending_proposals (self->group, NULL, 0) == 0)
     return G_SOURCE_REMOVE;
 
   opts.add_key_packages = (const cv_bytes *) adds->data;
   opts.n_add = adds->len;
   opts.remove_leaves = (const guint32 *) removes->data;
   opts.n_remove = removes->len;
+  /* The service's Remove proposals, and members' proposals, go in by reference. */
+  opts.include_pending = TRUE;
   st = cv_mls_group_commit (self->group, &opts, &commit, &welcome, &self->own_commit);
   if (st != CV_OK)
     {
@@ -507,9 +509,24 @@ cv_session_group_on_message (CvSession  *self,
     }
   else if (g_str_equal (type, "remove-needed"))
     {
-      /* The service reports the participant gone: its leaf may be removed. */
+      /* The service reports the participant gone: its leaf may be removed,
+       * through the service's signed Remove proposal when it sent one (the
+       * group accepts only Remove from it), else by our own Remove. */
       gint64 leaf = json_object_get_int_member_with_default (message, "leaf_index", -1);
-      if (leaf >= 0)
+      cv_bytes proposal = CV_BYTES_INIT;
+      cv_mls_received received = { 0 };
+      gboolean proposed = FALSE;
+
+      if (self->group != NULL && member_bytes (message, "proposal", &proposal))
+        {
+          proposed = cv_mls_group_process (self->group, proposal.data, proposal.len, &received) == CV_OK
+                     && received.type == CV_MLS_RECEIVED_PROPOSAL && received.proposal_type == CV_MLS_PROPOSAL_REMOVE;
+          if (!proposed)
+            g_message ("refused the service's Remove proposal: %s", cv_status_message ());
+          cv_mls_received_clear (&received);
+          cv_bytes_clear (&proposal);
+        }
+      if (!proposed && leaf >= 0)
         {
           guint32 l = (guint32) leaf;
           g_array_append_val (self->leaves_to_remove, l);

@@ -410,6 +410,12 @@ cv_meeting_get_n_members (CvMeeting *self)
   return n;
 }
 
+GBytes *
+cv_meeting_get_group_id (CvMeeting *self)
+{
+  return self->group_id;
+}
+
 guint16
 cv_meeting_get_cipher_suite (CvMeeting *self)
 {

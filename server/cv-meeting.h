@@ -79,6 +79,8 @@ guint64        cv_meeting_get_epoch           (CvMeeting *self);
 guint          cv_meeting_get_n_members       (CvMeeting *self);
 /* The cipher suite of the meeting's KeyPackages (0 until the first). */
 guint16        cv_meeting_get_cipher_suite    (CvMeeting *self);
+/* The MLS group id learned from the first handshake message, or NULL. */
+GBytes        *cv_meeting_get_group_id        (CvMeeting *self);
 gboolean       cv_meeting_check_key_package   (CvMeeting                *self,
                                                const cv_mls_wire_header *header,
                                                GError                  **error);

@@ -10,6 +10,7 @@
 
 #include "cv-server-private.h"
 #include "cv-invite-link.h"
+#include "cv-mls-group.h"
 #include "cv-mls-wire-header.h"
 
 #include <openssl/crypto.h>
@@ -397,6 +398,38 @@ forward_pending_key_packages (CvMeeting     *meeting,
     }
 }
 
+/* An MLS Remove proposal of leaf by the service as external sender 0 (a
+ * PublicMessage, RFC 9420 §12.1.8.1), base64; NULL when the group is not
+ * known yet or its suite does not sign with Ed25519 (the service's key). */
+static char *
+external_remove_proposal (CvServer  *self,
+                          CvMeeting *meeting,
+                          guint32    leaf)
+{
+  GBytes *group_id = cv_meeting_get_group_id (meeting);
+  guint16 suite_id = cv_meeting_get_cipher_suite (meeting);
+  const cv_mls_suite *suite = NULL;
+  cv_bytes message = CV_BYTES_INIT;
+  guint8 priv[32];
+  gsize priv_len = sizeof priv, id_len = 0;
+  const guint8 *id;
+  char *b64 = NULL;
+
+  if (group_id == NULL || (suite_id != 1 && suite_id != 3) || self->external_sender_key == NULL
+      || cv_mls_suite_get (suite_id, &suite) != CV_OK
+      || EVP_PKEY_get_raw_private_key (self->external_sender_key, priv, &priv_len) != 1)
+    return NULL;
+  id = g_bytes_get_data (group_id, &id_len);
+  if (cv_mls_external_propose_remove (suite, id, id_len, cv_meeting_get_epoch (meeting), 0, priv, priv_len,
+                                      leaf, &message) == CV_OK)
+    b64 = g_base64_encode (message.data, message.len);
+  else
+    g_warning ("cannot sign the Remove proposal of leaf %u: %s", leaf, cv_status_message ());
+  OPENSSL_cleanse (priv, sizeof priv);
+  cv_bytes_clear (&message);
+  return b64;
+}
+
 static void
 announce_committer_if_changed (CvServer      *self,
                                CvMeeting     *meeting,
@@ -448,17 +481,17 @@ cv_server_participant_gone (CvServer      *self,
 
   if (was_member && leaf != CV_LEAF_UNKNOWN && cv_meeting_get_n_members (meeting) > 0)
     {
-      /* The service is the group's external sender: it should send a Remove
-       * proposal signed with its key here. Signing one needs the MLS framing
-       * (PublicMessage with sender type external) that e2ee/ does not have
-       * yet, so `proposal` is null and members commit a Remove of the leaf
-       * themselves. */
+      /* The service is the group's external sender: it proposes the Remove,
+       * signed with its key; members accept it only because the service
+       * reports the participant gone, and the committer commits it. */
+      g_autofree char *proposal = external_remove_proposal (self, meeting, leaf);
+
       b = begin_message ("remove-needed", NULL);
       add_int (b, "participant", cv_participant_get_id (participant));
       add_int (b, "leaf_index", leaf);
       add_int (b, "epoch", cv_meeting_get_epoch (meeting));
       add_string (b, "reason", reason);
-      add_string (b, "proposal", NULL);
+      add_string (b, "proposal", proposal);
       broadcast_and_free (self, meeting, b, NULL, CV_BROADCAST_MEMBERS);
     }
   else if (!was_member && cv_participant_get_key_package (participant) != NULL

@@ -1,6 +1,7 @@
 /* Signaling and MLS delivery service over real TLS WebSockets on loopback:
  * join/leave sequences, roster, commit ordering, Welcome delivery, external
  * removal hooks, catch-up, chat relay, and every kind of bad input. */
+#include "cv-mls-wire-header.h"
 #include "cv-test-client.h"
 
 #include <string.h>
@@ -183,7 +184,19 @@ test_join_leave (void)
     {
       o = cv_test_client_expect (*c, "remove-needed");
       g_assert_cmpint (json_object_get_int_member (o, "leaf_index"), ==, 1);
-      g_assert_true (json_node_is_null (json_object_get_member (o, "proposal")));
+      /* The service's own signed Remove: a PublicMessage proposal from external sender 0. */
+      {
+        gsize len = 0;
+        g_autofree guchar *bytes = g_base64_decode (json_object_get_string_member (o, "proposal"), &len);
+        cv_mls_wire_header header;
+
+        g_assert_cmpint (cv_mls_wire_header_parse (bytes, len, &header), ==, CV_OK);
+        g_assert_cmpuint (header.wire_format, ==, CV_MLS_WIRE_PUBLIC_MESSAGE);
+        g_assert_cmpuint (header.content_type, ==, CV_MLS_CONTENT_PROPOSAL);
+        g_assert_cmpuint (header.sender_type, ==, CV_MLS_SENDER_EXTERNAL);
+        g_assert_cmpuint (header.sender_index, ==, 0);
+        g_assert_cmpuint (header.epoch, ==, json_object_get_int_member (o, "epoch"));
+      }
     }
   /* Not a member yet: no removal for D, and it is not asked. */
   g_assert_true (cv_test_client_none (d, "remove-needed", 50));
