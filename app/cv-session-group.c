@@ -399,10 +399,7 @@ on_application (CvSession  *self,
 {
   cv_bytes data = CV_BYTES_INIT;
   cv_mls_received received = { 0 };
-  g_autofree cv_mls_member *members = NULL;
   g_autofree char *text = NULL;
-  const char *name = "";
-  size_t n = 0;
 
   if (self->group == NULL || !member_bytes (message, "message", &data))
     return;
@@ -422,13 +419,7 @@ on_application (CvSession  *self,
       return;
     }
   /* The sender's name comes from its credential in the tree, not from the service. */
-  if (cv_mls_group_members (self->group, &members, &n) == CV_OK)
-    for (size_t i = 0; i < n; i++)
-      if (members[i].leaf_index == received.sender_index && members[i].credential->type == CV_MLS_CREDENTIAL_BASIC)
-        name = g_strndup ((const char *) members[i].credential->identity.data, members[i].credential->identity.len);
-  g_signal_emit_by_name (self, "chat", name, text);
-  if (*name)
-    g_free ((char *) name);
+  g_signal_emit_by_name (self, "chat", cv_session_member_name (self, received.sender_index), text);
   cv_mls_received_clear (&received);
 }
 

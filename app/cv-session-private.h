@@ -95,6 +95,10 @@ gboolean cv_session_group_send_application (CvSession  *self,
                                             const char *text,
                                             GError    **error);
 
+/* cv-session.c: the name of the member at leaf, from its credential ("" if none) */
+const char *cv_session_member_name (CvSession *self,
+                                    guint32    leaf);
+
 /* cv-session.c, called by the group when an epoch begins */
 void     cv_session_epoch_changed     (CvSession    *self,
                                        const char   *reason);

@@ -252,9 +252,9 @@ previous_member_clear (gpointer data)
   cv_bytes_clear (&m->signature_key);
 }
 
-static const char *
-member_name (CvSession *self,
-             guint32    leaf)
+const char *
+cv_session_member_name (CvSession *self,
+                        guint32    leaf)
 {
   GListModel *model = G_LIST_MODEL (self->members);
 
@@ -282,7 +282,7 @@ describe_epoch_change (CvSession           *self,
   g_array_set_clear_func (now, previous_member_clear);
   for (size_t i = 0; i < n; i++)
     {
-      CvPreviousMember m = { members[i].leaf_index, g_strdup (member_name (self, members[i].leaf_index)) };
+      CvPreviousMember m = { members[i].leaf_index, g_strdup (cv_session_member_name (self, members[i].leaf_index)) };
       cv_bytes_copy (&m.signature_key, members[i].signature_key);
       g_array_append_val (now, m);
     }
