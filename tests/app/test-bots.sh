@@ -16,11 +16,11 @@ invite=$(awk '/^Invite:/ {print $2}' "$work/server.log")
 [ -n "$invite" ] || { cat "$work/server.log"; echo "FAIL: the service printed no invite"; exit 1; }
 
 marker="chat-marker-$RANDOM$RANDOM"
-"$bot" --meeting "$invite" --name Ann --leave-after 14 >"$work/Ann.log" 2>&1 &
+"$bot" --meeting "$invite" --name Ann --leave-after 17 >"$work/Ann.log" 2>&1 &
 sleep 0.5
-"$bot" --meeting "$invite" --name Bob --leave-after 14 --chat "$marker" >"$work/Bob.log" 2>&1 &
+"$bot" --meeting "$invite" --name Bob --leave-after 17 --chat "$marker" >"$work/Bob.log" 2>&1 &
 sleep 0.5
-"$bot" --meeting "$invite" --name Cyd --leave-after 9 >"$work/Cyd.log" 2>&1 &
+"$bot" --meeting "$invite" --name Cyd --leave-after 12 >"$work/Cyd.log" 2>&1 &
 wait %2 %3 %4 || true
 
 for n in Ann Bob Cyd; do echo "--- $n"; grep -v '^$' "$work/$n.log" | grep -vE 'received from' ; grep 'received from' "$work/$n.log" | tail -2; done
