@@ -155,6 +155,20 @@ rebuild_members (CvSession *self)
                        items->pdata, items->len);
 }
 
+/* The service's roster changed, not the group: only the flags that compare
+ * the two change, the members and their verified credentials stay. */
+static void
+update_roster_flags (CvSession *self)
+{
+  GListModel *members = G_LIST_MODEL (self->members);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
+      cv_meeting_member_set_in_roster (m, leaf_in_roster (self, cv_meeting_member_get_leaf_index (m)));
+    }
+}
+
 /* Ask the relay for the streams of everyone else in the meeting. */
 static void
 subscribe_to (CvSession  *self,
@@ -539,14 +553,14 @@ message_cb (CvSignalingClient *client,
       g_hash_table_remove_all (self->roster);
       for (guint i = 0; participants && i < json_array_get_length (participants); i++)
         roster_add (self, json_array_get_object_element (participants, i));
-      rebuild_members (self);
+      update_roster_flags (self);
     }
   else if (g_str_equal (type, "participant-left"))
     {
       gint64 id = json_object_get_int_member_with_default (message, "participant", -1);
       g_hash_table_remove (self->roster, GINT_TO_POINTER (id));
       g_hash_table_remove (self->subscribed, GINT_TO_POINTER (id));
-      rebuild_members (self);
+      update_roster_flags (self);
     }
   else if (g_str_equal (type, "chat"))
     g_signal_emit (self, signals[SIGNAL_CHAT], 0,

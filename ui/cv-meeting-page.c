@@ -118,9 +118,7 @@ setup_row_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
-bind_row_cb (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             gpointer                  user_data)
+update_row (GtkListItem *item)
 {
   CvMeetingMember *member = gtk_list_item_get_item (item);
   GtkWidget *box = gtk_list_item_get_child (item);
@@ -143,6 +141,25 @@ bind_row_cb (GtkSignalListItemFactory *factory,
                                                                                         : "emblem-ok-symbolic");
   gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  /* Whether the service lists the member changes without the member changing. */
+  g_signal_connect_object (gtk_list_item_get_item (item), "notify::in-roster",
+                           G_CALLBACK (update_row), item, G_CONNECT_SWAPPED);
+  update_row (item);
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), update_row, item);
 }
 
 /* ---- session ---- */
@@ -264,6 +281,7 @@ cv_meeting_page_class_init (CvMeetingPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, leave_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, setup_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_row_cb);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_row_cb);
 }
 
 static void
