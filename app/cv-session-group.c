@@ -12,7 +12,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "cv-mls-codec.h"
 #include "cv-session-private.h"
@@ -74,6 +78,199 @@ group_config (cv_mls_group_config *config)
   config->padding_block = 32;
 }
 
+/* ---- our credential ---- */
+
+static const char *
+scheme_key_name (cv_mls_signature_scheme scheme)
+{
+  switch (scheme)
+    {
+    case CV_MLS_SIG_ED25519: return "Ed25519";
+    case CV_MLS_SIG_ED448: return "Ed448";
+    case CV_MLS_SIG_ECDSA_P256_SHA256: return "ECDSA P-256";
+    case CV_MLS_SIG_ECDSA_P384_SHA384: return "ECDSA P-384";
+    case CV_MLS_SIG_ECDSA_P521_SHA512: return "ECDSA P-521";
+    default: return "?";
+    }
+}
+
+/* Whether key is of the suite's signature scheme. */
+static gboolean
+key_fits_scheme (EVP_PKEY                *key,
+                 cv_mls_signature_scheme  scheme)
+{
+  char group[64] = "";
+
+  switch (scheme)
+    {
+    case CV_MLS_SIG_ED25519: return EVP_PKEY_is_a (key, "ED25519");
+    case CV_MLS_SIG_ED448: return EVP_PKEY_is_a (key, "ED448");
+    default: break;
+    }
+  if (!EVP_PKEY_is_a (key, "EC") || !EVP_PKEY_get_group_name (key, group, sizeof group, NULL))
+    return FALSE;
+  switch (scheme)
+    {
+    case CV_MLS_SIG_ECDSA_P256_SHA256: return g_str_equal (group, "prime256v1") || g_str_equal (group, "P-256");
+    case CV_MLS_SIG_ECDSA_P384_SHA384: return g_str_equal (group, "secp384r1") || g_str_equal (group, "P-384");
+    case CV_MLS_SIG_ECDSA_P521_SHA512: return g_str_equal (group, "secp521r1") || g_str_equal (group, "P-521");
+    default: return FALSE;
+    }
+}
+
+/* The private key as MLS holds it: raw for EdDSA, the scalar for ECDSA. */
+static gboolean
+mls_private_key (EVP_PKEY                *key,
+                 cv_mls_signature_scheme  scheme,
+                 cv_bytes                *out)
+{
+  size_t len = 0;
+
+  if (scheme == CV_MLS_SIG_ED25519 || scheme == CV_MLS_SIG_ED448)
+    return EVP_PKEY_get_raw_private_key (key, NULL, &len) && cv_bytes_alloc (out, len) == CV_OK
+           && EVP_PKEY_get_raw_private_key (key, out->data, &out->len);
+  else
+    {
+      BIGNUM *d = NULL;
+      gboolean ok;
+
+      len = scheme == CV_MLS_SIG_ECDSA_P256_SHA256 ? 32 : scheme == CV_MLS_SIG_ECDSA_P384_SHA384 ? 48 : 66;
+      ok = EVP_PKEY_get_bn_param (key, OSSL_PKEY_PARAM_PRIV_KEY, &d) && cv_bytes_alloc (out, len) == CV_OK
+           && BN_bn2binpad (d, out->data, (int) len) == (int) len;
+      BN_clear_free (d);
+      return ok;
+    }
+}
+
+/* The public key of a certificate as MLS carries it. */
+static gboolean
+mls_public_key (EVP_PKEY *key,
+                cv_bytes *out)
+{
+  size_t len = 0;
+
+  if (EVP_PKEY_is_a (key, "EC"))
+    return EVP_PKEY_get_octet_string_param (key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0, &len)
+           && cv_bytes_alloc (out, len) == CV_OK
+           && EVP_PKEY_get_octet_string_param (key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out->data, len, &out->len);
+  return EVP_PKEY_get_raw_public_key (key, NULL, &len) && cv_bytes_alloc (out, len) == CV_OK
+         && EVP_PKEY_get_raw_public_key (key, out->data, &out->len);
+}
+
+static GError *
+identity_error (const char *message)
+{
+  return g_error_new_literal (CV_SESSION_ERROR, CV_SESSION_ERROR_CRYPTO, message);
+}
+
+/* Our X.509 credential from the PEM chain (leaf first) and the key: the key
+ * must be of the suite's signature scheme and belong to the leaf. */
+static gboolean
+load_identity (CvSession           *self,
+               const cv_mls_suite  *suite,
+               cv_mls_credential   *credential,
+               cv_bytes            *signature_priv,
+               GError             **error)
+{
+  gsize chain_len = 0;
+  const char *chain = g_bytes_get_data (self->identity_chain_pem, &chain_len);
+  g_autoptr (GPtrArray) ders = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  BIO *bio = BIO_new_mem_buf (chain, (int) chain_len);
+  EVP_PKEY *key = NULL, *leaf_key = NULL;
+  cv_bytes derived_pub = CV_BYTES_INIT, leaf_pub = CV_BYTES_INIT;
+  X509 *cert;
+  gboolean ok = FALSE;
+
+  while (bio != NULL && ders->len < CV_CRED_MAX_CHAIN && (cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL)
+    {
+      unsigned char *der = NULL;
+      int len = i2d_X509 (cert, &der);
+
+      if (ders->len == 0)
+        leaf_key = X509_get_pubkey (cert);
+      X509_free (cert);
+      if (len > 0)
+        g_ptr_array_add (ders, g_bytes_new (der, len));
+      OPENSSL_free (der);
+    }
+  BIO_free (bio);
+  if (ders->len == 0 || leaf_key == NULL)
+    {
+      *error = identity_error (_("Your certificate file holds no readable certificate"));
+      goto out;
+    }
+
+  bio = BIO_new_mem_buf (self->identity_key_pem.data, (int) self->identity_key_pem.len);
+  key = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
+  BIO_free (bio);
+  if (key == NULL)
+    {
+      *error = identity_error (_("Your private key cannot be read (it must be unencrypted PEM)"));
+      goto out;
+    }
+  if (!key_fits_scheme (key, suite->signature))
+    {
+      *error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_CRYPTO,
+                            _("Your certificate's key cannot sign in this meeting: it needs an %s key"),
+                            scheme_key_name (suite->signature));
+      goto out;
+    }
+  if (!mls_private_key (key, suite->signature, signature_priv)
+      || cv_mls_signature_public_key (suite, signature_priv->data, signature_priv->len, &derived_pub) != CV_OK
+      || !mls_public_key (leaf_key, &leaf_pub) || !cv_bytes_eq (&derived_pub, &leaf_pub))
+    {
+      cv_bytes_clear (signature_priv);
+      *error = identity_error (_("Your private key does not belong to your certificate"));
+      goto out;
+    }
+
+  credential->type = CV_MLS_CREDENTIAL_X509;
+  credential->certificates = calloc (ders->len, sizeof (cv_bytes)); /* freed by cv_mls_credential_clear */
+  if (credential->certificates == NULL)
+    {
+      *error = identity_error (_("Out of memory"));
+      goto out;
+    }
+  credential->n_certificates = ders->len;
+  for (guint i = 0; i < ders->len; i++)
+    {
+      gsize len = 0;
+      const guint8 *der = g_bytes_get_data (g_ptr_array_index (ders, i), &len);
+      cv_bytes_set (&credential->certificates[i], der, len);
+    }
+  ok = TRUE;
+
+out:
+  cv_bytes_clear (&derived_pub);
+  cv_bytes_clear (&leaf_pub);
+  EVP_PKEY_free (key);
+  EVP_PKEY_free (leaf_key);
+  return ok;
+}
+
+gboolean
+cv_session_group_check_identity (CvSession  *self,
+                                 guint16     cipher_suite,
+                                 GError    **error)
+{
+  const cv_mls_suite *suite = NULL;
+  cv_mls_credential credential = { 0 };
+  cv_bytes priv = CV_BYTES_INIT;
+  gboolean ok;
+
+  if (self->identity_chain_pem == NULL)
+    return TRUE;
+  if (cv_mls_suite_get (cipher_suite, &suite) != CV_OK)
+    {
+      *error = crypto_error (_("Unknown cipher suite"));
+      return FALSE;
+    }
+  ok = load_identity (self, suite, &credential, &priv, error);
+  cv_bytes_clear (&priv);
+  cv_mls_credential_clear (&credential);
+  return ok;
+}
+
 gboolean
 cv_session_group_prepare (CvSession  *self,
                           guint16     cipher_suite,
@@ -85,17 +282,30 @@ cv_session_group_prepare (CvSession  *self,
 
   cv_session_group_clear (self);
   st = cv_mls_suite_get (cipher_suite, &self->suite);
-  if (st == CV_OK)
-    st = cv_mls_signature_key_pair (self->suite, &self->signature_priv, &pub);
-  cv_bytes_clear (&pub);
   if (st != CV_OK)
     {
-      *error = crypto_error (_("Cannot make a signature key"));
+      *error = crypto_error (_("Unknown cipher suite"));
       return FALSE;
     }
-  /* A basic credential: the name is claimed, shown as unverified to others. */
-  self->credential.type = CV_MLS_CREDENTIAL_BASIC;
-  cv_bytes_set (&self->credential.identity, (const uint8_t *) self->display_name, strlen (self->display_name));
+  if (self->identity_chain_pem != NULL)
+    {
+      /* Our certificate: others verify it against their partner CAs or the service CA. */
+      if (!load_identity (self, self->suite, &self->credential, &self->signature_priv, error))
+        return FALSE;
+    }
+  else
+    {
+      st = cv_mls_signature_key_pair (self->suite, &self->signature_priv, &pub);
+      cv_bytes_clear (&pub);
+      if (st != CV_OK)
+        {
+          *error = crypto_error (_("Cannot make a signature key"));
+          return FALSE;
+        }
+      /* A basic credential: the name is claimed, shown as unverified to others. */
+      self->credential.type = CV_MLS_CREDENTIAL_BASIC;
+      cv_bytes_set (&self->credential.identity, (const uint8_t *) self->display_name, strlen (self->display_name));
+    }
 
   st = cv_mls_make_key_package (self->suite, &self->credential, self->signature_priv.data,
                                 self->signature_priv.len, 0, 0, NULL, NULL, &self->key_package);

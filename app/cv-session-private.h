@@ -49,6 +49,10 @@ struct _CvSession
   GListStore *members;             /* CvMeetingMember */
   cv_trust_store *partner_cas;
   cv_trust_store *service_ca;
+  /* Our own X.509 identity (PEM), NULL for a basic credential. The key
+   * is wiped when the session goes. */
+  GBytes *identity_chain_pem;
+  cv_bytes identity_key_pem;
 
   /* MLS */
   const cv_mls_suite *suite;
@@ -85,6 +89,9 @@ gboolean cv_session_group_prepare     (CvSession    *self,
                                        char        **key_package_b64,
                                        GError      **error);
 void     cv_session_group_clear       (CvSession    *self);
+gboolean cv_session_group_check_identity (CvSession *self,
+                                          guint16    cipher_suite,
+                                          GError   **error);
 gboolean cv_session_group_create      (CvSession    *self,
                                        JsonObject   *mls,
                                        GError      **error);

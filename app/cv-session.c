@@ -532,6 +532,24 @@ on_error (CvSession  *self,
   cv_session_fail (self, error);
 }
 
+/* The service CA's root: certificates it issued show as verified
+ * internally (never more: it could issue any name). */
+static void
+on_service_ca (CvSession  *self,
+               JsonObject *message)
+{
+  const char *pem = json_object_get_string_member_with_default (message, "certificate", NULL);
+
+  if (pem == NULL || cv_trust_store_ca_count (self->service_ca) > 0)
+    return;
+  if (cv_trust_store_add_ca (self->service_ca, (const uint8_t *) pem, strlen (pem)) != CV_OK)
+    {
+      g_message ("the service's CA root is not a usable CA: %s", cv_status_message ());
+      return;
+    }
+  rebuild_members (self);
+}
+
 static void
 message_cb (CvSignalingClient *client,
             JsonObject        *message,
@@ -562,6 +580,8 @@ message_cb (CvSignalingClient *client,
       g_hash_table_remove (self->subscribed, GINT_TO_POINTER (id));
       update_roster_flags (self);
     }
+  else if (g_str_equal (type, "ca"))
+    on_service_ca (self, message);
   else if (g_str_equal (type, "chat"))
     g_signal_emit (self, signals[SIGNAL_CHAT], 0,
                    json_object_get_string_member_with_default (message, "from_name", ""),
@@ -607,6 +627,13 @@ connected_cb (GObject      *source,
       cv_session_fail (self, error);
       return;
     }
+  /* The service CA's root first: its answer arrives before we meet anyone. */
+  {
+    g_autoptr (JsonObject) get_ca = json_object_new ();
+    json_object_set_string_member (get_ca, "type", "get-ca");
+    if (!cv_session_send (self, get_ca))
+      return;
+  }
   join = json_object_new ();
   json_object_set_string_member (join, "type", "join");
   json_object_set_string_member (join, "meeting", self->number);
@@ -632,6 +659,9 @@ cv_session_join (CvSession   *self,
 
   link = cv_invite_link_parse (invite, error);
   if (link == NULL)
+    return FALSE;
+  /* We join with the default suite (1, Ed25519): a key of another kind is refused now. */
+  if (!cv_session_group_check_identity (self, 1, error))
     return FALSE;
   self->host = g_strdup (link->host);
   self->port = link->port;
@@ -688,6 +718,49 @@ cv_session_send_chat (CvSession   *self,
 }
 
 /* ---- accessors ---- */
+
+void
+cv_session_set_identity (CvSession *self,
+                         GBytes    *certificate_chain_pem,
+                         GBytes    *private_key_pem)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+  g_return_if_fail (self->state == CV_SESSION_IDLE);
+  g_return_if_fail ((certificate_chain_pem == NULL) == (private_key_pem == NULL));
+
+  g_clear_pointer (&self->identity_chain_pem, g_bytes_unref);
+  cv_bytes_clear (&self->identity_key_pem);
+  if (certificate_chain_pem == NULL)
+    return;
+  self->identity_chain_pem = g_bytes_ref (certificate_chain_pem);
+  {
+    gsize len = 0;
+    const guint8 *key = g_bytes_get_data (private_key_pem, &len);
+    cv_bytes_set (&self->identity_key_pem, key, len);
+  }
+}
+
+void
+cv_session_set_partner_cas (CvSession          *self,
+                            const char * const *pem_paths)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+
+  /* The files were checked when the user chose them (cv_identity_check_ca_file);
+   * one that went bad since is skipped, not fatal to the meeting. */
+  for (guint i = 0; pem_paths != NULL && pem_paths[i] != NULL; i++)
+    {
+      g_autofree char *pem = NULL;
+      g_autoptr (GError) error = NULL;
+      gsize len = 0;
+
+      if (!g_file_get_contents (pem_paths[i], &pem, &len, &error))
+        g_message ("partner CA file skipped: %s", error->message);
+      else if (cv_trust_store_add_ca (self->partner_cas, (const uint8_t *) pem, len) != CV_OK)
+        g_message ("partner CA file %s skipped: %s", pem_paths[i], cv_status_message ());
+    }
+  rebuild_members (self);
+}
 
 void
 cv_session_set_media (CvSession *self,
@@ -784,6 +857,8 @@ cv_session_dispose (GObject *object)
   g_clear_pointer (&self->previous_members, g_array_unref);
   g_clear_pointer (&self->partner_cas, cv_trust_store_free);
   g_clear_pointer (&self->service_ca, cv_trust_store_free);
+  g_clear_pointer (&self->identity_chain_pem, g_bytes_unref);
+  cv_bytes_clear (&self->identity_key_pem);
 
   G_OBJECT_CLASS (cv_session_parent_class)->dispose (object);
 }

@@ -37,6 +37,21 @@ void             cv_session_set_media            (CvSession   *self,
                                                   gboolean     send_audio,
                                                   gboolean     test_media);
 
+/* Our identity in the meeting (before joining): a PEM certificate chain,
+ * leaf first, and its PEM private key, which becomes our MLS signature key.
+ * Others verify the chain against their partner CAs or the service CA.
+ * NULL, NULL: a basic credential (the name is only claimed). A key that
+ * cannot sign in the meeting's cipher suite (suite 1: Ed25519) or does not
+ * belong to the certificate makes cv_session_join() fail. */
+void             cv_session_set_identity         (CvSession   *self,
+                                                  GBytes      *certificate_chain_pem,
+                                                  GBytes      *private_key_pem);
+/* Adds the CA certificates of these PEM files to the partner CAs:
+ * members whose certificates chain to one show as verified externally.
+ * Unreadable files are skipped (logged). */
+void             cv_session_set_partner_cas      (CvSession          *self,
+                                                  const char * const *pem_paths);
+
 /* Joins the meeting of an invite link (conclave://HOST:PORT/j/NUMBER?fp=…).
  * Progress and failure are reported through the state property and the
  * "failed" signal. */

@@ -5,11 +5,14 @@
  * and code without it. */
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <openssl/pem.h>
 
 #include "cv-meeting-member.h"
 #include "cv-remote-stream.h"
 #include "cv-server.h"
+#include "cv-service-ca.h"
 #include "cv-session.h"
+#include "cv-test-certs.h"
 
 typedef struct {
   CvServer *server;
@@ -51,6 +54,25 @@ static void
 failed_cb (CvSession *session, GError *error, gpointer data)
 {
   g_error ("session failed: %s", error->message);
+}
+
+static CvSession *
+new_session (const char *name)
+{
+  CvSession *session = cv_session_new (name);
+
+  cv_session_set_media (session, TRUE, TRUE, TRUE);
+  g_signal_connect (session, "failed", G_CALLBACK (failed_cb), NULL);
+  return session;
+}
+
+static void
+start_join (Service *s, CvSession *session)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (cv_session_join (session, s->invite, NULL, &error));
+  g_assert_no_error (error);
 }
 
 static CvSession *
@@ -227,6 +249,168 @@ test_three_meet (void)
   service_stop (&service);
 }
 
+/* ---- identities ---- */
+
+static GBytes *
+pem_of_cert (X509 *cert)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long len;
+  GBytes *pem;
+
+  g_assert_cmpint (PEM_write_bio_X509 (bio, cert), ==, 1);
+  len = BIO_get_mem_data (bio, &data);
+  pem = g_bytes_new (data, (gsize) len);
+  BIO_free (bio);
+  return pem;
+}
+
+static GBytes *
+pem_of_key (EVP_PKEY *key)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long len;
+  GBytes *pem;
+
+  g_assert_cmpint (PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL), ==, 1);
+  len = BIO_get_mem_data (bio, &data);
+  pem = g_bytes_new (data, (gsize) len);
+  BIO_free (bio);
+  return pem;
+}
+
+static CvMeetingMember *
+member_at (CvSession *viewer, CvSession *member)
+{
+  GListModel *members = cv_session_get_members (viewer);
+  GListModel *own = cv_session_get_members (member);
+
+  /* The member's own leaf, from its own list. */
+  for (guint i = 0; i < g_list_model_get_n_items (own); i++)
+    {
+      g_autoptr (CvMeetingMember) self_item = g_list_model_get_item (own, i);
+      if (!cv_meeting_member_get_is_self (self_item))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (members); j++)
+        {
+          CvMeetingMember *m = g_list_model_get_item (members, j);
+          if (cv_meeting_member_get_leaf_index (m) == cv_meeting_member_get_leaf_index (self_item))
+            return m;
+          g_object_unref (m);
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static CvCertificateVerdict
+verdict_at (CvSession *viewer, CvSession *member)
+{
+  g_autoptr (CvMeetingMember) m = member_at (viewer, member);
+  return cv_meeting_member_get_verdict (m);
+}
+
+/* Ann holds a certificate of a partner CA, Cyd one of the meeting service's
+ * CA (both Ed25519, made now); Bob has a basic credential and trusts the
+ * partner CA. Everyone sees Cyd verified internally (the service CA's root
+ * comes from the service), only Bob sees Ann verified externally, and nobody
+ * sees Bob verified. A P-256 key cannot join a suite-1 meeting. */
+static void
+test_identities (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[3];
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CvTestCert) partner_ca = cv_test_cert_new ("Partner Root", "Partner Org", NULL, 1, TRUE, NULL, "ED25519");
+  g_autoptr (CvTestCert) ann_cert = cv_test_cert_new ("Ann Partner", "Partner Org", NULL, 2, FALSE, partner_ca,
+                                                      "ED25519");
+  g_autoptr (CvTestCert) p256 = cv_test_cert_new ("Pat P256", NULL, NULL, 3, FALSE, partner_ca, "P-256");
+  g_autoptr (CvServiceCa) service_ca = NULL;
+  g_autoptr (GBytes) cyd_der = NULL, ann_chain = NULL, ann_key = NULL, cyd_chain = NULL, cyd_key = NULL;
+  g_autoptr (GBytes) p256_chain = NULL, p256_key = NULL;
+  g_autofree char *ca_dir = g_dir_make_tmp ("conclave-partner-XXXXXX", NULL);
+  g_autofree char *ca_path = NULL;
+  g_autofree char *rm = NULL;
+  EVP_PKEY *cyd_pkey = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+  X509 *cyd_x509;
+  const guint8 *p;
+  gsize len;
+
+  service_start (&service);
+  /* The service's CA lives in its state folder: issue Cyd's certificate as
+   * request-certificate would after a sign-in. */
+  service_ca = cv_service_ca_new (service.state_dir, "127.0.0.1", &error);
+  g_assert_no_error (error);
+  cyd_der = cv_service_ca_issue_for_key (service_ca, cyd_pkey, "Cyd Service", 1, &error);
+  g_assert_no_error (error);
+  p = g_bytes_get_data (cyd_der, &len);
+  cyd_x509 = d2i_X509 (NULL, &p, (long) len);
+  g_assert_nonnull (cyd_x509);
+  cyd_chain = pem_of_cert (cyd_x509);
+  cyd_key = pem_of_key (cyd_pkey);
+  X509_free (cyd_x509);
+  EVP_PKEY_free (cyd_pkey);
+  ann_chain = pem_of_cert (ann_cert->cert);
+  ann_key = pem_of_key (ann_cert->key);
+  ca_path = cv_test_cert_write_pem (partner_ca, ca_dir, "partner.pem");
+
+  /* A key that suite 1 cannot sign with is refused when joining. */
+  {
+    g_autoptr (CvSession) pat = new_session ("Pat");
+    p256_chain = pem_of_cert (p256->cert);
+    p256_key = pem_of_key (p256->key);
+    cv_session_set_identity (pat, p256_chain, p256_key);
+    g_assert_false (cv_session_join (pat, service.invite, NULL, &error));
+    g_assert_error (error, CV_SESSION_ERROR, CV_SESSION_ERROR_CRYPTO);
+    g_test_message ("P-256 key: %s", error->message);
+    g_assert_nonnull (strstr (error->message, "Ed25519"));
+    g_clear_error (&error);
+    /* Ann's certificate with Cyd's key: the key does not belong to it. */
+    cv_session_set_identity (pat, ann_chain, cyd_key);
+    g_assert_false (cv_session_join (pat, service.invite, NULL, &error));
+    g_assert_error (error, CV_SESSION_ERROR, CV_SESSION_ERROR_CRYPTO);
+    g_clear_error (&error);
+  }
+
+  for (guint i = 0; i < 3; i++)
+    sessions[i] = new_session (names[i]);
+  cv_session_set_identity (sessions[0], ann_chain, ann_key);
+  cv_session_set_identity (sessions[2], cyd_chain, cyd_key);
+  cv_session_set_partner_cas (sessions[1], (const char *[]) { ca_path, NULL });
+  for (guint i = 0; i < 3; i++)
+    start_join (&service, sessions[i]);
+  wait_for (sessions, 3, all_at_same_epoch, 20, "three members at one epoch");
+
+  g_assert_cmpint (verdict_at (sessions[1], sessions[0]), ==, CV_CERTIFICATE_VERIFIED_EXTERNAL);
+  {
+    g_autoptr (CvMeetingMember) ann = member_at (sessions[1], sessions[0]);
+    CvCertificateInfo *info = cv_meeting_member_get_certificate (ann);
+    g_assert_cmpstr (cv_meeting_member_get_display_name (ann), ==, "Ann Partner");
+    g_assert_nonnull (strstr (cv_certificate_info_get_trust_anchor (info), "Partner Root"));
+  }
+  /* Without the partner CA Ann's certificate proves nothing. */
+  g_assert_cmpint (verdict_at (sessions[2], sessions[0]), ==, CV_CERTIFICATE_UNVERIFIED);
+  for (guint v = 0; v < 3; v++)
+    {
+      g_assert_cmpint (verdict_at (sessions[v], sessions[2]), ==, CV_CERTIFICATE_VERIFIED_INTERNAL);
+      g_assert_cmpint (verdict_at (sessions[v], sessions[1]), ==, CV_CERTIFICATE_UNVERIFIED);
+    }
+  {
+    g_autoptr (CvMeetingMember) cyd = member_at (sessions[0], sessions[2]);
+    g_assert_cmpstr (cv_meeting_member_get_display_name (cyd), ==, "Cyd Service");
+  }
+
+  for (guint i = 0; i < 3; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+    }
+  service_stop (&service);
+  rm = g_strdup_printf ("rm -rf '%s'", ca_dir);
+  g_assert_cmpint (system (rm), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -234,5 +418,6 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/app/session/three-meet", test_three_meet);
+  g_test_add_func ("/app/session/identities", test_identities);
   return g_test_run ();
 }
