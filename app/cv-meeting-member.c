@@ -10,6 +10,7 @@ struct _CvMeetingMember
   gboolean is_self;
   gboolean in_roster;
   guint64 frames;
+  gboolean audio_muted, video_on, recording;
 };
 
 G_DEFINE_FINAL_TYPE (CvMeetingMember, cv_meeting_member, G_TYPE_OBJECT)
@@ -23,6 +24,9 @@ enum {
   PROP_IS_SELF,
   PROP_IN_ROSTER,
   PROP_FRAMES,
+  PROP_AUDIO_MUTED,
+  PROP_VIDEO_ON,
+  PROP_RECORDING,
   N_PROPS
 };
 
@@ -102,6 +106,49 @@ cv_meeting_member_set_frames (CvMeetingMember *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMES]);
 }
 
+gboolean
+cv_meeting_member_get_audio_muted (CvMeetingMember *self)
+{
+  return self->audio_muted;
+}
+
+gboolean
+cv_meeting_member_get_video_on (CvMeetingMember *self)
+{
+  return self->video_on;
+}
+
+gboolean
+cv_meeting_member_get_recording (CvMeetingMember *self)
+{
+  return self->recording;
+}
+
+static void
+set_flag (CvMeetingMember *self,
+          gboolean        *field,
+          gboolean         value,
+          guint            prop)
+{
+  if (*field == !!value)
+    return;
+  *field = !!value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+void
+cv_meeting_member_set_announced (CvMeetingMember *self,
+                                 gboolean         audio_muted,
+                                 gboolean         video_on,
+                                 gboolean         recording)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  set_flag (self, &self->audio_muted, audio_muted, PROP_AUDIO_MUTED);
+  set_flag (self, &self->video_on, video_on, PROP_VIDEO_ON);
+  set_flag (self, &self->recording, recording, PROP_RECORDING);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 static void
 cv_meeting_member_get_property (GObject    *object,
                                 guint       prop_id,
@@ -132,6 +179,15 @@ cv_meeting_member_get_property (GObject    *object,
       break;
     case PROP_FRAMES:
       g_value_set_uint64 (value, self->frames);
+      break;
+    case PROP_AUDIO_MUTED:
+      g_value_set_boolean (value, self->audio_muted);
+      break;
+    case PROP_VIDEO_ON:
+      g_value_set_boolean (value, self->video_on);
+      break;
+    case PROP_RECORDING:
+      g_value_set_boolean (value, self->recording);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -166,6 +222,10 @@ cv_meeting_member_class_init (CvMeetingMemberClass *klass)
   properties[PROP_IS_SELF] = g_param_spec_boolean ("is-self", NULL, NULL, FALSE, notify);
   properties[PROP_IN_ROSTER] = g_param_spec_boolean ("in-roster", NULL, NULL, FALSE, notify);
   properties[PROP_FRAMES] = g_param_spec_uint64 ("frames", NULL, NULL, 0, G_MAXUINT64, 0, notify);
+  /* As the member announced them; unknown until it does (FALSE). */
+  properties[PROP_AUDIO_MUTED] = g_param_spec_boolean ("audio-muted", NULL, NULL, FALSE, notify);
+  properties[PROP_VIDEO_ON] = g_param_spec_boolean ("video-on", NULL, NULL, FALSE, notify);
+  properties[PROP_RECORDING] = g_param_spec_boolean ("recording", NULL, NULL, FALSE, notify);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -31,4 +31,14 @@ guint64            cv_meeting_member_get_frames       (CvMeetingMember   *self);
 void               cv_meeting_member_set_frames       (CvMeetingMember   *self,
                                                        guint64            frames);
 
+/* What the member announces of itself over MLS (docs/protocol.md, "Participant
+ * state"): microphone muted, camera on, recording the meeting locally. */
+gboolean           cv_meeting_member_get_audio_muted  (CvMeetingMember   *self);
+gboolean           cv_meeting_member_get_video_on     (CvMeetingMember   *self);
+gboolean           cv_meeting_member_get_recording    (CvMeetingMember   *self);
+void               cv_meeting_member_set_announced    (CvMeetingMember   *self,
+                                                       gboolean           audio_muted,
+                                                       gboolean           video_on,
+                                                       gboolean           recording);
+
 G_END_DECLS

@@ -609,7 +609,6 @@ on_application (CvSession  *self,
 {
   cv_bytes data = CV_BYTES_INIT;
   cv_mls_received received = { 0 };
-  g_autofree char *text = NULL;
 
   if (self->group == NULL || !member_bytes (message, "message", &data))
     return;
@@ -622,14 +621,9 @@ on_application (CvSession  *self,
       return;
     }
   cv_bytes_clear (&data);
-  text = g_strndup ((const char *) received.application_data.data, received.application_data.len);
-  if (!g_utf8_validate (text, -1, NULL))
-    {
-      cv_mls_received_clear (&received);
-      return;
-    }
-  /* The sender's name comes from its credential in the tree, not from the service. */
-  g_signal_emit_by_name (self, "chat", cv_session_member_name (self, received.sender_index), text);
+  /* The sender is the leaf whose key decrypted it, not what the service says. */
+  cv_session_application_received (self, received.sender_index, received.application_data.data,
+                                   received.application_data.len);
   cv_mls_received_clear (&received);
 }
 
@@ -651,7 +645,7 @@ on_proposal (CvSession  *self,
 
 gboolean
 cv_session_group_send_application (CvSession   *self,
-                                   const char  *text,
+                                   const char  *payload,
                                    GError     **error)
 {
   cv_bytes message = CV_BYTES_INIT;
@@ -659,9 +653,9 @@ cv_session_group_send_application (CvSession   *self,
   g_autofree char *b64 = NULL;
 
   if (self->group == NULL
-      || cv_mls_group_protect (self->group, NULL, 0, (const uint8_t *) text, strlen (text), &message) != CV_OK)
+      || cv_mls_group_protect (self->group, NULL, 0, (const uint8_t *) payload, strlen (payload), &message) != CV_OK)
     {
-      *error = crypto_error (_("Cannot encrypt the chat message"));
+      *error = crypto_error (_("Cannot encrypt the message for the meeting"));
       return FALSE;
     }
   b64 = to_base64 (&message);

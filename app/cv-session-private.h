@@ -19,6 +19,13 @@ typedef struct {
   cv_bytes key_package;
 } CvWaitingJoiner;
 
+/* What a member announced of itself (its "state" message), kept across
+ * epochs while the same key holds its leaf. */
+typedef struct {
+  cv_bytes signature_key;
+  gboolean audio_muted, video_on, recording;
+} CvMemberState;
+
 /* A member of the previous epoch, to tell what changed. */
 typedef struct {
   guint32 leaf_index;
@@ -67,6 +74,11 @@ struct _CvSession
   GArray *leaves_to_remove;          /* guint32, reported gone by the service */
   guint commit_source;
   GArray *previous_members;          /* CvPreviousMember */
+  GHashTable *member_states;         /* leaf → CvMemberState */
+
+  /* What we announce of ourselves */
+  gboolean audio_muted, video_enabled, recording;
+  gboolean anyone_recording;
 
   /* Media */
   CvFrameKeys *frame_keys;
@@ -98,9 +110,16 @@ gboolean cv_session_group_create      (CvSession    *self,
 void     cv_session_group_on_message  (CvSession    *self,
                                        const char   *type,
                                        JsonObject   *message);
+/* Sends payload (JSON text, docs/protocol.md) as an MLS application message. */
 gboolean cv_session_group_send_application (CvSession  *self,
-                                            const char *text,
+                                            const char *payload,
                                             GError    **error);
+
+/* cv-session.c: the plaintext of an application message from the member at leaf */
+void     cv_session_application_received (CvSession    *self,
+                                          guint32       sender_leaf,
+                                          const guint8 *data,
+                                          gsize         len);
 
 /* cv-session.c: the name of the member at leaf, from its credential ("" if none) */
 const char *cv_session_member_name (CvSession *self,

@@ -21,6 +21,10 @@ G_DEFINE_QUARK (cv-session-error-quark, cv_session_error)
 enum {
   PROP_0,
   PROP_STATE,
+  PROP_AUDIO_MUTED,
+  PROP_VIDEO_ENABLED,
+  PROP_RECORDING,
+  PROP_ANYONE_RECORDING,
   N_PROPS
 };
 
@@ -128,6 +132,49 @@ leaf_in_roster (CvSession *self,
 }
 
 static void
+member_state_free (gpointer data)
+{
+  CvMemberState *state = data;
+
+  cv_bytes_clear (&state->signature_key);
+  g_free (state);
+}
+
+/* What the member at leaf announced, if the same key still holds the leaf
+ * (a newcomer at a reused leaf starts with nothing announced). */
+static CvMemberState *
+member_state_for (CvSession      *self,
+                  guint32         leaf,
+                  const cv_bytes *signature_key)
+{
+  CvMemberState *state = g_hash_table_lookup (self->member_states, GUINT_TO_POINTER (leaf));
+
+  if (state != NULL && !cv_bytes_eq (&state->signature_key, signature_key))
+    {
+      g_hash_table_remove (self->member_states, GUINT_TO_POINTER (leaf));
+      state = NULL;
+    }
+  return state;
+}
+
+static void
+update_anyone_recording (CvSession *self)
+{
+  GListModel *members = G_LIST_MODEL (self->members);
+  gboolean anyone = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (members) && !anyone; i++)
+    {
+      g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
+      anyone = cv_meeting_member_get_recording (m);
+    }
+  if (self->anyone_recording == anyone)
+    return;
+  self->anyone_recording = anyone;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANYONE_RECORDING]);
+}
+
+static void
 rebuild_members (CvSession *self)
 {
   g_autofree cv_mls_member *members = NULL;
@@ -149,10 +196,178 @@ rebuild_members (CvSession *self)
       member = cv_meeting_member_new (members[i].leaf_index, info);
       cv_meeting_member_set_is_self (member, members[i].leaf_index == cv_mls_group_own_leaf (self->group));
       cv_meeting_member_set_in_roster (member, leaf_in_roster (self, members[i].leaf_index));
+      if (cv_meeting_member_get_is_self (member))
+        cv_meeting_member_set_announced (member, self->audio_muted, self->video_enabled, self->recording);
+      else
+        {
+          CvMemberState *state = member_state_for (self, members[i].leaf_index, members[i].signature_key);
+          if (state != NULL)
+            cv_meeting_member_set_announced (member, state->audio_muted, state->video_on, state->recording);
+        }
       g_ptr_array_add (items, member);
     }
+  /* Forget what members who left announced. */
+  {
+    GHashTableIter iter;
+    gpointer leaf;
+
+    g_hash_table_iter_init (&iter, self->member_states);
+    while (g_hash_table_iter_next (&iter, &leaf, NULL))
+      {
+        gboolean present = FALSE;
+        for (size_t i = 0; i < n && !present; i++)
+          present = members[i].leaf_index == GPOINTER_TO_UINT (leaf);
+        if (!present)
+          g_hash_table_iter_remove (&iter);
+      }
+  }
   g_list_store_splice (self->members, 0, g_list_model_get_n_items (G_LIST_MODEL (self->members)),
                        items->pdata, items->len);
+  update_anyone_recording (self);
+}
+
+static CvMeetingMember *
+member_at_leaf (CvSession *self,
+                guint32    leaf)
+{
+  GListModel *members = G_LIST_MODEL (self->members);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      CvMeetingMember *m = g_list_model_get_item (members, i);
+      if (cv_meeting_member_get_leaf_index (m) == leaf)
+        return m;
+      g_object_unref (m);
+    }
+  return NULL;
+}
+
+/* ---- application messages: chat and participant state ---- */
+
+static char *
+json_text (JsonObject *object)
+{
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  return json_to_string (node, FALSE);
+}
+
+/* Our state to everyone in the group: on every change, and whenever
+ * someone joined (they learn it from this). */
+static void
+announce_state (CvSession *self)
+{
+  g_autoptr (JsonObject) state = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *payload = NULL;
+
+  if (self->state != CV_SESSION_IN_MEETING || !self->e2ee || self->group == NULL)
+    return;
+  state = json_object_new ();
+  json_object_set_string_member (state, "type", "state");
+  json_object_set_boolean_member (state, "audio_muted", self->audio_muted);
+  json_object_set_boolean_member (state, "video_on", self->video_enabled);
+  json_object_set_boolean_member (state, "recording", self->recording);
+  payload = json_text (state);
+  if (!cv_session_group_send_application (self, payload, &error))
+    g_message ("could not announce our state: %s", error->message);
+}
+
+static gboolean
+state_flag (JsonObject *object,
+            const char *name,
+            gboolean   *out)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static void
+on_member_state (CvSession  *self,
+                 guint32     sender_leaf,
+                 JsonObject *object)
+{
+  g_autofree cv_mls_member *members = NULL;
+  g_autoptr (CvMeetingMember) member = NULL;
+  CvMemberState *state;
+  gboolean audio_muted, video_on, recording;
+  size_t n = 0;
+
+  if (!state_flag (object, "audio_muted", &audio_muted) || !state_flag (object, "video_on", &video_on)
+      || !state_flag (object, "recording", &recording))
+    {
+      g_message ("dropped a state message from leaf %u: audio_muted, video_on and recording must be booleans",
+                 sender_leaf);
+      return;
+    }
+  if (sender_leaf == cv_mls_group_own_leaf (self->group)
+      || cv_mls_group_members (self->group, &members, &n) != CV_OK)
+    return;
+  for (size_t i = 0; i < n; i++)
+    if (members[i].leaf_index == sender_leaf)
+      {
+        state = member_state_for (self, sender_leaf, members[i].signature_key);
+        if (state == NULL)
+          {
+            state = g_new0 (CvMemberState, 1);
+            cv_bytes_copy (&state->signature_key, members[i].signature_key);
+            g_hash_table_insert (self->member_states, GUINT_TO_POINTER (sender_leaf), state);
+          }
+        state->audio_muted = audio_muted;
+        state->video_on = video_on;
+        state->recording = recording;
+      }
+  member = member_at_leaf (self, sender_leaf);
+  if (member != NULL)
+    cv_meeting_member_set_announced (member, audio_muted, video_on, recording);
+  update_anyone_recording (self);
+}
+
+void
+cv_session_application_received (CvSession    *self,
+                                 guint32       sender_leaf,
+                                 const guint8 *data,
+                                 gsize         len)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) error = NULL;
+  JsonNode *root;
+  JsonObject *object;
+  const char *type;
+
+  if (!g_utf8_validate ((const char *) data, (gssize) len, NULL)
+      || !json_parser_load_from_data (parser, (const char *) data, (gssize) len, &error))
+    {
+      g_message ("dropped an application message from leaf %u that is not JSON", sender_leaf);
+      return;
+    }
+  root = json_parser_get_root (parser);
+  object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  type = object ? json_object_get_string_member_with_default (object, "type", NULL) : NULL;
+  if (type == NULL)
+    {
+      g_message ("dropped an application message from leaf %u without a type", sender_leaf);
+      return;
+    }
+  if (g_str_equal (type, "chat"))
+    {
+      const char *text = json_object_get_string_member_with_default (object, "text", NULL);
+
+      if (text == NULL)
+        {
+          g_message ("dropped a chat message from leaf %u without text", sender_leaf);
+          return;
+        }
+      /* The sender's name comes from its credential in the tree, not from the service. */
+      g_signal_emit (self, signals[SIGNAL_CHAT], 0, cv_session_member_name (self, sender_leaf), text);
+    }
+  else if (g_str_equal (type, "state"))
+    on_member_state (self, sender_leaf, object);
+  else
+    g_debug ("ignored an application message of type %s", type); /* a newer client's */
 }
 
 /* The service's roster changed, not the group: only the flags that compare
@@ -361,6 +576,29 @@ install_media_auth (CvSession            *self,
                                       (GBytes * const *) keys->pdata, n, error);
 }
 
+/* Whether a member of this epoch was not in the previous one (or we are new). */
+static gboolean
+anyone_new (CvSession           *self,
+            const cv_mls_member *members,
+            size_t               n)
+{
+  if (self->previous_members == NULL)
+    return TRUE;
+  for (size_t i = 0; i < n; i++)
+    {
+      gboolean known = FALSE;
+
+      for (guint j = 0; j < self->previous_members->len && !known; j++)
+        {
+          CvPreviousMember *m = &g_array_index (self->previous_members, CvPreviousMember, j);
+          known = m->leaf_index == members[i].leaf_index && cv_bytes_eq (&m->signature_key, members[i].signature_key);
+        }
+      if (!known)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 int
 cv_session_get_media_auth (CvSession *self,
                            guint32    leaf)
@@ -384,6 +622,7 @@ cv_session_epoch_changed (CvSession  *self,
   cv_bytes base_key = CV_BYTES_INIT;
   const cv_bytes *auth = cv_mls_group_epoch_authenticator (self->group);
   char code[CV_SECURITY_CODE_LEN + 1];
+  gboolean someone_joined;
   size_t n = 0;
 
   /* base_key = MLS-Exporter("SFrame 1.0 Base Key", "", AEAD.Nk) (RFC 9605 §5.2) */
@@ -412,6 +651,7 @@ cv_session_epoch_changed (CvSession  *self,
       return;
     }
 
+  someone_joined = anyone_new (self, members, n);
   rebuild_members (self);
   described = describe_epoch_change (self, members, n);
   cv_security_code_format (auth->data, auth->len, code);
@@ -423,6 +663,8 @@ cv_session_epoch_changed (CvSession  *self,
   if (self->media != NULL)
     cv_media_pipeline_request_keyframe (self->media);
   refresh_roster (self);
+  if (someone_joined)
+    announce_state (self);
 }
 
 static gboolean
@@ -446,6 +688,10 @@ start_media (CvSession   *self,
       return FALSE;
     }
   self->media = cv_media_pipeline_new (self->frame_keys);
+  /* A standard meeting's media goes without SFrame: there are no MLS keys. */
+  cv_media_pipeline_set_e2ee (self->media, self->e2ee);
+  cv_media_pipeline_set_audio_muted (self->media, self->audio_muted);
+  cv_media_pipeline_set_video_enabled (self->media, self->video_enabled);
   cv_media_pipeline_set_test_media (self->media, self->test_media);
   cv_media_pipeline_set_local_media (self->media, self->send_video, self->send_audio, NULL, NULL,
                                      self->display_name);
@@ -709,7 +955,15 @@ cv_session_send_chat (CvSession   *self,
       return FALSE;
     }
   if (self->e2ee)
-    return cv_session_group_send_application (self, text, error);
+    {
+      g_autoptr (JsonObject) message = json_object_new ();
+      g_autofree char *payload = NULL;
+
+      json_object_set_string_member (message, "type", "chat");
+      json_object_set_string_member (message, "text", text);
+      payload = json_text (message);
+      return cv_session_group_send_application (self, payload, error);
+    }
 
   chat = json_object_new ();
   json_object_set_string_member (chat, "type", "chat");
@@ -771,6 +1025,87 @@ cv_session_set_media (CvSession *self,
   self->send_video = send_video;
   self->send_audio = send_audio;
   self->test_media = test_media;
+  /* Without a microphone or camera we are as good as muted or dark. */
+  cv_session_set_audio_muted (self, !send_audio);
+  cv_session_set_video_enabled (self, send_video);
+}
+
+/* Our own row in the member list shows what we announce. */
+static void
+own_state_changed (CvSession *self,
+                   guint      prop)
+{
+  g_autoptr (CvMeetingMember) own = self->group ? member_at_leaf (self, cv_mls_group_own_leaf (self->group)) : NULL;
+
+  if (own != NULL)
+    cv_meeting_member_set_announced (own, self->audio_muted, self->video_enabled, self->recording);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  update_anyone_recording (self);
+  announce_state (self);
+}
+
+void
+cv_session_set_audio_muted (CvSession *self,
+                            gboolean   muted)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+
+  if (self->audio_muted == !!muted)
+    return;
+  self->audio_muted = !!muted;
+  if (self->media != NULL)
+    cv_media_pipeline_set_audio_muted (self->media, self->audio_muted);
+  own_state_changed (self, PROP_AUDIO_MUTED);
+}
+
+void
+cv_session_set_video_enabled (CvSession *self,
+                              gboolean   enabled)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+
+  if (self->video_enabled == !!enabled)
+    return;
+  self->video_enabled = !!enabled;
+  if (self->media != NULL)
+    cv_media_pipeline_set_video_enabled (self->media, self->video_enabled);
+  own_state_changed (self, PROP_VIDEO_ENABLED);
+}
+
+void
+cv_session_set_recording (CvSession *self,
+                          gboolean   recording)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+
+  if (self->recording == !!recording)
+    return;
+  self->recording = !!recording;
+  own_state_changed (self, PROP_RECORDING);
+}
+
+gboolean
+cv_session_get_audio_muted (CvSession *self)
+{
+  return self->audio_muted;
+}
+
+gboolean
+cv_session_get_video_enabled (CvSession *self)
+{
+  return self->video_enabled;
+}
+
+gboolean
+cv_session_get_recording (CvSession *self)
+{
+  return self->recording;
+}
+
+gboolean
+cv_session_get_anyone_recording (CvSession *self)
+{
+  return self->anyone_recording;
 }
 
 CvSessionState
@@ -830,6 +1165,18 @@ cv_session_get_property (GObject    *object,
     case PROP_STATE:
       g_value_set_int (value, self->state);
       break;
+    case PROP_AUDIO_MUTED:
+      g_value_set_boolean (value, self->audio_muted);
+      break;
+    case PROP_VIDEO_ENABLED:
+      g_value_set_boolean (value, self->video_enabled);
+      break;
+    case PROP_RECORDING:
+      g_value_set_boolean (value, self->recording);
+      break;
+    case PROP_ANYONE_RECORDING:
+      g_value_set_boolean (value, self->anyone_recording);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -855,6 +1202,7 @@ cv_session_dispose (GObject *object)
   g_clear_pointer (&self->roster, g_hash_table_unref);
   g_clear_pointer (&self->subscribed, g_hash_table_unref);
   g_clear_pointer (&self->previous_members, g_array_unref);
+  g_clear_pointer (&self->member_states, g_hash_table_unref);
   g_clear_pointer (&self->partner_cas, cv_trust_store_free);
   g_clear_pointer (&self->service_ca, cv_trust_store_free);
   g_clear_pointer (&self->identity_chain_pem, g_bytes_unref);
@@ -889,6 +1237,20 @@ cv_session_class_init (CvSessionClass *klass)
   properties[PROP_STATE] =
     g_param_spec_int ("state", NULL, NULL, CV_SESSION_IDLE, CV_SESSION_FAILED, CV_SESSION_IDLE,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* What we announce to the others; set with the setters. */
+  properties[PROP_AUDIO_MUTED] =
+    g_param_spec_boolean ("audio-muted", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VIDEO_ENABLED] =
+    g_param_spec_boolean ("video-enabled", NULL, NULL, TRUE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RECORDING] =
+    g_param_spec_boolean ("recording", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* We or a member announced a local recording: the UI shows it. */
+  properties[PROP_ANYONE_RECORDING] =
+    g_param_spec_boolean ("anyone-recording", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The session ended with an error, in words for the user. */
@@ -907,6 +1269,8 @@ cv_session_init (CvSession *self)
   self->participant_id = -1;
   self->send_video = TRUE;
   self->send_audio = TRUE;
+  self->video_enabled = TRUE;
+  self->member_states = g_hash_table_new_full (NULL, NULL, NULL, member_state_free);
   self->signaling = cv_signaling_client_new ();
   self->security = cv_security_state_new ();
   self->members = g_list_store_new (CV_TYPE_MEETING_MEMBER);

@@ -76,6 +76,24 @@ guint64          cv_session_get_epoch            (CvSession   *self);
 int              cv_session_get_media_auth       (CvSession   *self,
                                                   guint32      leaf);
 
+/* What we announce to every member (an MLS application message {"type":
+ * "state", …} on every change and whenever someone joins), and what the
+ * media pipeline does: muted audio and disabled video send nothing. The
+ * recording flag is set by whoever records locally (UI, bot): participants
+ * must be told. Properties "audio-muted", "video-enabled", "recording". In a
+ * standard meeting nothing is announced (there is no MLS group). */
+void             cv_session_set_audio_muted      (CvSession   *self,
+                                                  gboolean     muted);
+void             cv_session_set_video_enabled    (CvSession   *self,
+                                                  gboolean     enabled);
+void             cv_session_set_recording        (CvSession   *self,
+                                                  gboolean     recording);
+gboolean         cv_session_get_audio_muted      (CvSession   *self);
+gboolean         cv_session_get_video_enabled    (CvSession   *self);
+gboolean         cv_session_get_recording        (CvSession   *self);
+/* Whether we or any member announced a recording (property "anyone-recording"). */
+gboolean         cv_session_get_anyone_recording (CvSession   *self);
+
 /* Sends a chat message: an MLS application message in an E2EE meeting. */
 gboolean         cv_session_send_chat            (CvSession   *self,
                                                   const char  *text,

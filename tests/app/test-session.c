@@ -144,7 +144,7 @@ frames_from (CvSession *viewer, const char *name, CvMediaKind kind)
   return frames;
 }
 
-static const char *names[] = { "Ann", "Bob", "Cyd" };
+static const char *names[] = { "Ann", "Bob", "Cyd", "Dan" };
 
 static gboolean
 everyone_sees_everyone (CvSession **sessions, guint n)
@@ -242,6 +242,93 @@ test_three_meet (void)
   }
 
   for (guint i = 0; i < 3; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+    }
+  service_stop (&service);
+}
+
+/* ---- participant state ---- */
+
+static gboolean
+ann_state_seen (CvSession **sessions, guint n)
+{
+  gboolean want = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (sessions[0]), "want-recording"));
+
+  for (guint v = 1; v < n; v++)
+    {
+      g_autoptr (CvMeetingMember) ann = NULL;
+      GListModel *members = cv_session_get_members (sessions[v]);
+      gboolean found = FALSE;
+
+      if (g_list_model_get_n_items (members) != n)
+        return FALSE;
+      for (guint i = 0; i < g_list_model_get_n_items (members) && !found; i++)
+        {
+          g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
+          if (g_str_equal (cv_meeting_member_get_display_name (m), "Ann"))
+            {
+              found = TRUE;
+              if (cv_meeting_member_get_recording (m) != want || cv_meeting_member_get_audio_muted (m) != want
+                  || cv_meeting_member_get_video_on (m) == want)
+                return FALSE;
+            }
+        }
+      if (!found || cv_session_get_anyone_recording (sessions[v]) != want)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+notify_count_cb (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* Ann mutes, turns her camera off and records: Bob and Cyd see it on her
+ * member row, their "anyone-recording" turns on, and Dan, who joins after,
+ * learns it too; when she stops, everyone's indicator goes off. */
+static void
+test_participant_state (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[4];
+  guint anyone_notified = 0;
+
+  service_start (&service);
+  for (guint i = 0; i < 3; i++)
+    sessions[i] = join (&service, names[i]);
+  wait_for (sessions, 3, all_at_same_epoch, 20, "three members at one epoch");
+  g_assert_false (cv_session_get_anyone_recording (sessions[1]));
+  g_signal_connect (sessions[1], "notify::anyone-recording", G_CALLBACK (notify_count_cb), &anyone_notified);
+
+  g_object_set_data (G_OBJECT (sessions[0]), "want-recording", GINT_TO_POINTER (FALSE));
+  wait_for (sessions, 3, ann_state_seen, 10, "Ann's first state at Bob and Cyd");
+
+  cv_session_set_audio_muted (sessions[0], TRUE);
+  cv_session_set_video_enabled (sessions[0], FALSE);
+  cv_session_set_recording (sessions[0], TRUE);
+  g_assert_true (cv_session_get_audio_muted (sessions[0]));
+  g_assert_true (cv_session_get_anyone_recording (sessions[0]));
+  g_object_set_data (G_OBJECT (sessions[0]), "want-recording", GINT_TO_POINTER (TRUE));
+  wait_for (sessions, 3, ann_state_seen, 10, "Ann muted and recording, at Bob and Cyd");
+  g_assert_cmpuint (anyone_notified, ==, 1);
+
+  /* A late joiner learns it from the state Ann sends when the epoch adds him. */
+  sessions[3] = join (&service, names[3]);
+  wait_for (sessions, 4, all_at_same_epoch, 20, "four members at one epoch");
+  wait_for (sessions, 4, ann_state_seen, 10, "Ann muted and recording, at Dan");
+
+  cv_session_set_recording (sessions[0], FALSE);
+  cv_session_set_audio_muted (sessions[0], FALSE);
+  cv_session_set_video_enabled (sessions[0], TRUE);
+  g_object_set_data (G_OBJECT (sessions[0]), "want-recording", GINT_TO_POINTER (FALSE));
+  wait_for (sessions, 4, ann_state_seen, 10, "Ann unmuted and not recording");
+  g_assert_cmpuint (anyone_notified, ==, 2);
+
+  for (guint i = 0; i < 4; i++)
     {
       cv_session_leave (sessions[i]);
       g_object_unref (sessions[i]);
@@ -419,5 +506,6 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/app/session/three-meet", test_three_meet);
   g_test_add_func ("/app/session/identities", test_identities);
+  g_test_add_func ("/app/session/participant-state", test_participant_state);
   return g_test_run ();
 }
