@@ -1,12 +1,19 @@
 /* CvMediaPipeline: the GStreamer pipeline of one participant in a meeting.
  *
- *   camera ─ VP8 ─ cvsframeenc ─ cvsframepay ┐
- *   mic ─ level ─ Opus ─ cvsframeenc ─ pay ──┴ rtpfunnel ─ rtpbin ─ srtpenc ─┐
- *                                                                             udpsink ─▶ relay
+ *   camera ─ tee ─ VP8 ─ cvsframeenc ─ cvsframepay ┐
+ *             └ 320 px RGBA ─ appsink (self view)  │
+ *   mic ─ level ─ valve ─ Opus ─ cvsframeenc ─ pay ┴ rtpfunnel ─ rtpbin ─ srtpenc ─┐
+ *                                                                                   udpsink ─▶ relay
  *   relay ─▶ udpsrc ─ srtpdec ─ rtpbin ─┬ (per SSRC) cvsframedepay ─ cvsframedec ─ VP8 ─ appsink
- *                                       └ (per SSRC) cvsframedepay ─ cvsframedec ─ Opus ─ appsink
+ *                                       └ (per SSRC) cvsframedepay ─ cvsframedec ─ Opus ─ tee ─ appsink
+ *                                                                       audiomixer ◀──┘
+ *                                         (silence ─┘) audiomixer ─ speaker (or fakesink)
  *
- * Everything the relay forwards is SFrame ciphertext; SRTP protects the hop.
+ * In an E2EE meeting everything the relay forwards is SFrame ciphertext; SRTP
+ * protects the hop. In a standard meeting (set_e2ee FALSE) the SFrame
+ * elements are made pass-through and the streams use the plain payload
+ * types; each pipeline builds receivers only for the payload types of its
+ * own mode, so neither kind of meeting can play the other's frames.
  * Send and receive share one UDP socket, since the relay learns our address
  * from the packets we send. All streams share one RTP session (BUNDLE-like),
  * so RTCP feedback (PLI, NACK) flows per SSRC through rtpbin.
@@ -14,7 +21,9 @@
 #include "cv-media-pipeline.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +46,9 @@ struct _CvMediaPipeline
   GMainContext *context;
 
   /* Configuration */
+  gboolean e2ee;
   gboolean send_video, send_audio, force_test_media, test_media;
+  char *speaker;
   char *camera, *microphone, *label;
   char *relay_host;
   guint16 relay_port;
@@ -49,6 +60,20 @@ struct _CvMediaPipeline
   GstElement *pipeline;
   GstElement *rtpbin;
   GstElement *video_encoder;
+  GstElement *video_source;
+  GstElement *mute_valve;
+  GstElement *mixer;
+  GstElement *hello;          /* appsrc of our RTCP hellos */
+  GSource *hello_timer;
+  gint rtcp_started;          /* atomically: rtpbin sent its first report */
+  gboolean audio_muted, video_enabled;
+  gboolean has_speaker;
+  CvRemoteStream *self_view;
+  GMutex receivers_lock;
+  GHashTable *receivers;      /* SSRC → CvRemoteStream, streams built so far */
+  GMutex play_lock;           /* the mix's figures, written on its streaming thread */
+  guint64 played_samples;
+  double played_level;
   GSocket *socket;
   guint bus_watch;
   CvMediaPipelineState state;
@@ -107,6 +132,66 @@ cv_media_pipeline_set_test_media (CvMediaPipeline *self,
                                   gboolean         test_media)
 {
   self->force_test_media = test_media;
+}
+
+void
+cv_media_pipeline_set_e2ee (CvMediaPipeline *self,
+                            gboolean         e2ee)
+{
+  g_return_if_fail (CV_IS_MEDIA_PIPELINE (self));
+  /* Switching a running pipeline would leave the elements in the old mode. */
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->e2ee = !!e2ee;
+}
+
+gboolean
+cv_media_pipeline_get_e2ee (CvMediaPipeline *self)
+{
+  return self->e2ee;
+}
+
+void
+cv_media_pipeline_set_speaker (CvMediaPipeline *self,
+                               const char      *device_name)
+{
+  g_return_if_fail (CV_IS_MEDIA_PIPELINE (self));
+
+  set_str (&self->speaker, device_name);
+}
+
+gboolean
+cv_media_pipeline_has_speaker (CvMediaPipeline *self)
+{
+  return self->has_speaker;
+}
+
+guint64
+cv_media_pipeline_get_played_samples (CvMediaPipeline *self)
+{
+  guint64 samples;
+
+  g_mutex_lock (&self->play_lock);
+  samples = self->played_samples;
+  g_mutex_unlock (&self->play_lock);
+  return samples;
+}
+
+double
+cv_media_pipeline_get_played_level (CvMediaPipeline *self)
+{
+  double level;
+
+  g_mutex_lock (&self->play_lock);
+  level = self->played_level;
+  g_mutex_unlock (&self->play_lock);
+  return level;
+}
+
+CvRemoteStream *
+cv_media_pipeline_get_self_view (CvMediaPipeline *self)
+{
+  return self->self_view;
 }
 
 gboolean
@@ -310,6 +395,38 @@ local_source (CvMediaPipeline  *self,
   return source;
 }
 
+static GstFlowReturn
+self_view_sample_cb (GstAppSink *sink,
+                     gpointer    user_data)
+{
+  CvRemoteStream *self_view = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  cv_remote_stream_push_sample (self_view, sample, -1, 0);
+  return GST_FLOW_OK;
+}
+
+/* Stops the video source (a camera is released: its element goes to NULL)
+ * or starts it again with the pipeline. */
+static void
+apply_video_enabled (CvMediaPipeline *self)
+{
+  if (self->video_source == NULL)
+    return;
+  if (!self->video_enabled)
+    {
+      gst_element_set_locked_state (self->video_source, TRUE);
+      gst_element_set_state (self->video_source, GST_STATE_NULL);
+    }
+  else if (gst_element_is_locked_state (self->video_source))
+    {
+      gst_element_set_locked_state (self->video_source, FALSE);
+      gst_element_sync_state_with_parent (self->video_source);
+    }
+}
+
 static gboolean
 build_sender (CvMediaPipeline  *self,
               CvMediaKind       kind,
@@ -325,21 +442,30 @@ build_sender (CvMediaPipeline  *self,
   if (source == NULL)
     return FALSE;
 
+  /* The self view branches off before scaling for the encoder; its queue
+   * leaks so that a slow UI never holds the camera back. */
   if (video)
     desc = g_strdup_printf (
-      "videoconvert ! videoscale ! videorate ! video/x-raw,format=I420,width=640,height=360,framerate=24/1 "
+      "tee name=split "
       "! queue max-size-buffers=2 leaky=downstream "
+      "! videoconvert ! videoscale ! videorate ! video/x-raw,format=I420,width=640,height=360,framerate=24/1 "
       "! vp8enc name=encoder deadline=1 cpu-used=8 threads=2 lag-in-frames=0 error-resilient=default "
       "  end-usage=cbr target-bitrate=800000 keyframe-max-dist=240 "
-      "! cvsframeenc name=enc context=%d ! cvsframepay name=pay pt=%d ssrc=%u",
-      CV_MEDIA_CONTEXT_VIDEO, CV_MEDIA_PT_VIDEO, cv_media_pipeline_get_ssrc (self, kind));
+      "! cvsframeenc name=enc e2ee=%s context=%d ! cvsframepay name=pay pt=%d ssrc=%u "
+      "split. ! queue max-size-buffers=1 leaky=downstream ! videorate max-rate=15 "
+      "! videoscale ! videoconvert ! video/x-raw,format=RGBA,width=320,pixel-aspect-ratio=1/1 "
+      "! appsink name=selfview sync=false max-buffers=1 drop=true",
+      self->e2ee ? "true" : "false", CV_MEDIA_CONTEXT_VIDEO,
+      self->e2ee ? CV_MEDIA_PT_VIDEO : CV_MEDIA_PT_VIDEO_PLAIN, cv_media_pipeline_get_ssrc (self, kind));
   else
     desc = g_strdup_printf (
       "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 "
       "! level audio-level-meta=true interval=20000000 post-messages=false "
+      "! valve name=mute drop=%s "
       "! opusenc frame-size=20 bitrate=32000 "
-      "! cvsframeenc name=enc context=%d ! cvsframepay name=pay pt=%d ssrc=%u",
-      CV_MEDIA_CONTEXT_AUDIO, CV_MEDIA_PT_AUDIO, cv_media_pipeline_get_ssrc (self, kind));
+      "! cvsframeenc name=enc e2ee=%s context=%d ! cvsframepay name=pay pt=%d ssrc=%u",
+      self->audio_muted ? "true" : "false", self->e2ee ? "true" : "false", CV_MEDIA_CONTEXT_AUDIO,
+      self->e2ee ? CV_MEDIA_PT_AUDIO : CV_MEDIA_PT_AUDIO_PLAIN, cv_media_pipeline_get_ssrc (self, kind));
 
   chain = add_chain (self, desc, error);
   if (chain == NULL)
@@ -348,7 +474,19 @@ build_sender (CvMediaPipeline  *self,
   g_object_set (enc, "keys", self->keys, "auth", self->auth, NULL);
   g_ptr_array_add (self->sframe_elements, gst_object_ref (enc));
   if (video)
-    self->video_encoder = gst_bin_get_by_name (GST_BIN (chain), "encoder");
+    {
+      GstAppSinkCallbacks callbacks = { .new_sample = self_view_sample_cb };
+      g_autoptr (GstElement) self_view_sink = gst_bin_get_by_name (GST_BIN (chain), "selfview");
+
+      self->video_encoder = gst_bin_get_by_name (GST_BIN (chain), "encoder");
+      gst_app_sink_set_callbacks (GST_APP_SINK (self_view_sink), &callbacks,
+                                  g_object_ref (self->self_view), g_object_unref);
+      self->video_source = gst_object_ref (source);
+    }
+  else
+    {
+      self->mute_valve = gst_bin_get_by_name (GST_BIN (chain), "mute");
+    }
 
   if (!gst_element_link (source, chain) || !gst_element_link (chain, funnel))
     {
@@ -365,17 +503,24 @@ request_pt_map_cb (GstElement *rtpbin,
                    guint       pt,
                    gpointer    user_data)
 {
-  if (pt == CV_MEDIA_PT_VIDEO)
+  CvMediaPipeline *self = user_data;
+
+  /* Only the payload types of our own mode have caps: rtpbin's jitter
+   * buffer drops packets of any other type, so an E2EE meeting never
+   * decodes a plain frame and a standard one never feeds ciphertext to a
+   * decoder. */
+  if (pt != (self->e2ee ? CV_MEDIA_PT_VIDEO : CV_MEDIA_PT_VIDEO_PLAIN)
+      && pt != (self->e2ee ? CV_MEDIA_PT_AUDIO : CV_MEDIA_PT_AUDIO_PLAIN))
+    return NULL;
+  if (pt == CV_MEDIA_PT_VIDEO || pt == CV_MEDIA_PT_VIDEO_PLAIN)
     return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
                                 "clock-rate", G_TYPE_INT, 90000,
                                 "encoding-name", G_TYPE_STRING, "X-SFRAME",
                                 "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
                                 "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, NULL);
-  if (pt == CV_MEDIA_PT_AUDIO)
-    return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                "clock-rate", G_TYPE_INT, 48000,
-                                "encoding-name", G_TYPE_STRING, "X-SFRAME", NULL);
-  return NULL;
+  return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                              "clock-rate", G_TYPE_INT, 48000,
+                              "encoding-name", G_TYPE_STRING, "X-SFRAME", NULL);
 }
 
 static GstCaps *
@@ -429,15 +574,41 @@ new_sample_cb (GstAppSink *sink,
   return GST_FLOW_OK;
 }
 
+typedef struct {
+  CvMediaPipeline *self;
+  CvRemoteStream *stream;
+} NewStream;
+
+static void
+new_stream_free (gpointer data)
+{
+  NewStream *ns = data;
+
+  g_object_unref (ns->self);
+  g_object_unref (ns->stream);
+  g_free (ns);
+}
+
 static gboolean
 append_stream_cb (gpointer user_data)
 {
-  ReceiverData *rd = user_data;
+  NewStream *ns = user_data;
+  gboolean current;
 
-  g_list_store_append (rd->self->remote_streams, rd->stream);
+  /* Not if the pipeline stopped in between. */
+  g_mutex_lock (&ns->self->receivers_lock);
+  current = g_hash_table_lookup (ns->self->receivers, GUINT_TO_POINTER (cv_remote_stream_get_ssrc (ns->stream)))
+            == ns->stream;
+  g_mutex_unlock (&ns->self->receivers_lock);
+  if (current)
+    g_list_store_append (ns->self->remote_streams, ns->stream);
   return G_SOURCE_REMOVE;
 }
 
+/* One receiving chain for a stream rtpbin found: decrypted (or passed, in a
+ * standard meeting), decoded, handed to its CvRemoteStream; audio also goes
+ * to the mixer. An SSRC keeps its CvRemoteStream should rtpbin make a
+ * second pad for it, so the UI never shows one sender twice. */
 static void
 rtpbin_pad_added_cb (GstElement *rtpbin,
                      GstPad     *pad,
@@ -447,30 +618,36 @@ rtpbin_pad_added_cb (GstElement *rtpbin,
   g_autofree char *name = gst_pad_get_name (pad);
   g_autoptr (GError) error = NULL;
   guint session, ssrc, pt;
-  gboolean video;
+  gboolean video, is_new;
+  const char *e2ee = self->e2ee ? "true" : "false";
   g_autofree char *desc = NULL;
   GstElement *chain;
   g_autoptr (GstElement) sink = NULL;
   g_autoptr (GstPad) sinkpad = NULL;
+  CvRemoteStream *stream;
   ReceiverData *rd;
   GstAppSinkCallbacks callbacks = { .new_sample = new_sample_cb };
 
   if (sscanf (name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
     return;
-  if (pt != CV_MEDIA_PT_VIDEO && pt != CV_MEDIA_PT_AUDIO)
+  video = pt == (self->e2ee ? CV_MEDIA_PT_VIDEO : CV_MEDIA_PT_VIDEO_PLAIN);
+  if (!video && pt != (self->e2ee ? CV_MEDIA_PT_AUDIO : CV_MEDIA_PT_AUDIO_PLAIN))
     return;
-  video = pt == CV_MEDIA_PT_VIDEO;
 
   if (video)
-    desc = g_strdup ("cvsframedepay ! cvsframedec name=dec caps=video/x-vp8 "
-                     "! vp8dec ! videoconvert ! video/x-raw,format=RGBA "
-                     "! appsink name=sink sync=false max-buffers=2 drop=true");
+    desc = g_strdup_printf ("cvsframedepay ! cvsframedec name=dec e2ee=%s caps=video/x-vp8 "
+                            "! vp8dec ! videoconvert ! video/x-raw,format=RGBA "
+                            "! appsink name=sink sync=false max-buffers=2 drop=true", e2ee);
   else
-    /* Playback through the speaker is not wired yet: the stream is decoded
-     * and measured (level, frames) but not played. */
-    desc = g_strdup ("cvsframedepay ! cvsframedec name=dec caps=audio/x-opus,channel-mapping-family=0 "
-                     "! opusdec ! audioconvert ! audio/x-raw,format=F32LE,channels=1 "
-                     "! appsink name=sink sync=false max-buffers=4 drop=true");
+    /* The level is measured on what the stream decodes (appsink); the
+     * mixer's branch leaks rather than hold the stream back. */
+    desc = g_strdup_printf ("cvsframedepay ! cvsframedec name=dec e2ee=%s "
+                            "caps=audio/x-opus,channel-mapping-family=0 "
+                            "! opusdec ! audioconvert ! audioresample "
+                            "! audio/x-raw,format=F32LE,rate=48000,channels=1 ! tee name=split "
+                            "! queue max-size-buffers=4 leaky=downstream "
+                            "! appsink name=sink sync=false max-buffers=4 drop=true "
+                            "split. ! queue max-size-time=200000000 leaky=downstream", e2ee);
 
   chain = gst_parse_bin_from_description (desc, TRUE, &error);
   if (chain == NULL)
@@ -479,9 +656,21 @@ rtpbin_pad_added_cb (GstElement *rtpbin,
       return;
     }
 
+  g_mutex_lock (&self->receivers_lock);
+  stream = g_hash_table_lookup (self->receivers, GUINT_TO_POINTER (ssrc));
+  is_new = stream == NULL;
+  if (is_new)
+    {
+      stream = cv_remote_stream_new (ssrc, video ? CV_MEDIA_KIND_VIDEO : CV_MEDIA_KIND_AUDIO);
+      g_hash_table_insert (self->receivers, GUINT_TO_POINTER (ssrc), stream);
+    }
+  g_mutex_unlock (&self->receivers_lock);
+  if (!is_new)
+    GST_WARNING_OBJECT (rtpbin, "SSRC %u: another pad (%s); the stream keeps its object", ssrc, name);
+
   rd = g_new0 (ReceiverData, 1);
   rd->self = self;
-  rd->stream = cv_remote_stream_new (ssrc, video ? CV_MEDIA_KIND_VIDEO : CV_MEDIA_KIND_AUDIO);
+  rd->stream = g_object_ref (stream);
   rd->decrypter = gst_bin_get_by_name (GST_BIN (chain), "dec");
   g_object_set (rd->decrypter, "keys", self->keys, NULL);
   g_mutex_lock (&self->auth_lock);
@@ -495,9 +684,18 @@ rtpbin_pad_added_cb (GstElement *rtpbin,
   sinkpad = gst_element_get_static_pad (chain, "sink");
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
     GST_ERROR_OBJECT (rtpbin, "cannot link receiver for SSRC %u", ssrc);
+  if (!video && !gst_element_link_pads (chain, "src", self->mixer, "sink_%u"))
+    GST_ERROR_OBJECT (rtpbin, "cannot mix the audio of SSRC %u", ssrc);
   gst_element_sync_state_with_parent (chain);
 
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, append_stream_cb, rd, NULL);
+  if (is_new)
+    {
+      NewStream *ns = g_new (NewStream, 1);
+
+      ns->self = g_object_ref (self);
+      ns->stream = g_object_ref (stream);
+      g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, append_stream_cb, ns, new_stream_free);
+    }
 }
 
 static gboolean
@@ -520,11 +718,150 @@ bus_cb (GstBus     *bus,
   return G_SOURCE_CONTINUE;
 }
 
+static GstPadProbeReturn
+mix_probe_cb (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
+{
+  CvMediaPipeline *self = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+  double sum = 0;
+  gsize n;
+
+  /* The mix is F32 mono (the caps after the mixer). */
+  if (buf == NULL || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  n = map.size / sizeof (float);
+  for (gsize i = 0; i < n; i++)
+    sum += fabs (((const float *) map.data)[i]);
+  gst_buffer_unmap (buf, &map);
+
+  g_mutex_lock (&self->play_lock);
+  self->played_samples += n;
+  self->played_level = n ? sum / n : 0;
+  g_mutex_unlock (&self->play_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The speaker the user chose, or the default output; NULL when there is no
+ * audio output. Without any output device listed autoaudiosink is not even
+ * tried: it would probe every audio system (noisily) and settle on a
+ * fakesink of its own. */
+static GstElement *
+speaker_sink (CvMediaPipeline *self)
+{
+  GList *speakers = cv_media_devices_list_speakers (self->devices);
+  GstElement *sink = NULL;
+
+  if (speakers != NULL)
+    {
+      sink = cv_media_devices_create_speaker (self->devices, self->speaker);
+      if (sink == NULL)
+        sink = gst_element_factory_make ("autoaudiosink", NULL);
+    }
+  g_list_free_full (speakers, gst_object_unref);
+  if (sink != NULL && gst_element_set_state (sink, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE)
+    {
+      gst_element_set_state (sink, GST_STATE_NULL);
+      g_clear_object (&sink);
+    }
+  return sink;
+}
+
+/* Remote audio: every received audio stream joins the mixer, whose mix goes
+ * to the speaker. A live silent input keeps the mixer running (and its
+ * output negotiated) while nobody speaks or before anyone joins. */
+static gboolean
+build_playback (CvMediaPipeline  *self,
+                GError          **error)
+{
+  static gsize logged_no_output;
+  GstElement *silence, *silence_caps, *mix_caps, *convert, *resample, *sink;
+  g_autoptr (GstCaps) mono = gst_caps_from_string ("audio/x-raw,format=F32LE,layout=interleaved,"
+                                                   "rate=48000,channels=1");
+  g_autoptr (GstPad) probe_pad = NULL;
+
+  silence = make ("audiotestsrc", error);
+  silence_caps = make ("capsfilter", error);
+  self->mixer = make ("audiomixer", error);
+  mix_caps = make ("capsfilter", error);
+  convert = make ("audioconvert", error);
+  resample = make ("audioresample", error);
+  if (!silence || !silence_caps || !self->mixer || !mix_caps || !convert || !resample)
+    return FALSE;
+
+  sink = speaker_sink (self);
+  self->has_speaker = sink != NULL;
+  if (sink == NULL)
+    {
+      if (g_once_init_enter (&logged_no_output))
+        {
+          g_message ("No audio output found: remote audio is decoded but not played");
+          g_once_init_leave (&logged_no_output, 1);
+        }
+      sink = make ("fakesink", error);
+      if (sink == NULL)
+        return FALSE;
+      g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+    }
+
+  g_object_set (silence, "is-live", TRUE, "wave", 4 /* silence */, NULL);
+  g_object_set (silence_caps, "caps", mono, NULL);
+  g_object_set (mix_caps, "caps", mono, NULL);
+  /* Streams come out of the jitter buffer 100 ms late and join after the
+   * mixer started: leave them room so their audio is not dropped as late. */
+  g_object_set (self->mixer, "min-upstream-latency", (guint64) 300 * GST_MSECOND, NULL);
+  gst_bin_add_many (GST_BIN (self->pipeline), silence, silence_caps, self->mixer, mix_caps, convert,
+                    resample, sink, NULL);
+  if (!gst_element_link_many (silence, silence_caps, self->mixer, mix_caps, convert, resample, sink, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the audio playback");
+      return FALSE;
+    }
+  probe_pad = gst_element_get_static_pad (mix_caps, "src");
+  gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, mix_probe_cb, self, NULL);
+  return TRUE;
+}
+
+/* rtpbin sends no RTCP before it sent RTP (its RTCP thread waits for the
+ * first packet out), and the relay sends nothing to an address it has not
+ * learnt from an authenticated packet. So a participant that sends no media
+ * yet (no keys yet, receive-only, muted with video off) would receive
+ * nothing: until rtpbin's own reports start, we say hello with an empty
+ * receiver report from ssrc_base + 3 every second. */
+static GstPadProbeReturn
+rtcp_sent_cb (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
+{
+  CvMediaPipeline *self = user_data;
+
+  g_atomic_int_set (&self->rtcp_started, TRUE);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static gboolean
+hello_cb (gpointer user_data)
+{
+  CvMediaPipeline *self = user_data;
+  guint8 rr[8] = { 0x80, 201 /* RR */, 0, 1 /* length in words - 1 */ };
+  guint32 ssrc = g_htonl (self->ssrc_base + CV_MEDIA_SLOT_RTCP);
+
+  if (self->hello == NULL || g_atomic_int_get (&self->rtcp_started))
+    return G_SOURCE_CONTINUE; /* idle until teardown removes it */
+  memcpy (rr + 4, &ssrc, 4);
+  gst_app_src_push_buffer (GST_APP_SRC (self->hello), gst_buffer_new_memdup (rr, sizeof rr));
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 build (CvMediaPipeline  *self,
        GError          **error)
 {
-  GstElement *funnel, *srtpenc, *srtpdec, *udpsrc, *udpsink, *out_funnel;
+  GstElement *funnel, *srtpenc, *srtpdec, *udpsrc, *udpsink, *out_funnel, *rtcp_funnel;
+  g_autoptr (GstCaps) rtcp_caps = gst_caps_new_empty_simple ("application/x-rtcp");
+  g_autoptr (GstPad) rtcp_pad = NULL;
   g_autoptr (GSocketAddress) local = NULL;
   g_autoptr (GInetAddress) any = NULL;
   g_autoptr (GstBuffer) send_key = NULL;
@@ -535,6 +872,7 @@ build (CvMediaPipeline  *self,
   GSocketFamily family;
   gsize key_len;
   const guint8 *key;
+  GObject *session = NULL;
 
   addresses = g_resolver_lookup_by_name (resolver, self->relay_host, NULL, error);
   g_object_unref (resolver);
@@ -558,13 +896,25 @@ build (CvMediaPipeline  *self,
   udpsrc = make ("udpsrc", error);
   udpsink = make ("udpsink", error);
   out_funnel = make ("funnel", error);
-  if (!self->rtpbin || !funnel || !srtpenc || !srtpdec || !udpsrc || !udpsink || !out_funnel)
+  rtcp_funnel = make ("funnel", error);
+  self->hello = make ("appsrc", error);
+  if (!self->rtpbin || !funnel || !srtpenc || !srtpdec || !udpsrc || !udpsink || !out_funnel || !rtcp_funnel
+      || !self->hello)
     return FALSE;
   gst_bin_add_many (GST_BIN (self->pipeline), self->rtpbin, funnel, srtpenc, srtpdec, udpsrc,
-                    udpsink, out_funnel, NULL);
+                    udpsink, out_funnel, rtcp_funnel, self->hello, NULL);
+  g_object_set (self->hello, "caps", rtcp_caps, "is-live", TRUE, "format", GST_FORMAT_TIME,
+                "do-timestamp", TRUE, NULL);
 
+  /* autoremove stays off: when a stream pauses (muted audio, video off)
+   * long enough for its source to time out, rtpbin's clear-ssrc removes the
+   * SSRC from its demuxer before removing its pads, and a packet arriving in
+   * between makes a second pad of the same name ("Padname src_N is not
+   * unique in element rtpssrcdemux0", GStreamer 1.22): that stream's chain
+   * then never links. SSRCs are never reused within a meeting, so a pause
+   * simply keeps the chain until the pipeline stops. */
   g_object_set (self->rtpbin, "latency", 100, "do-retransmission", TRUE, "rtp-profile", 3 /* AVPF */,
-                "autoremove", TRUE, NULL);
+                "autoremove", FALSE, NULL);
   g_signal_connect (self->rtpbin, "request-pt-map", G_CALLBACK (request_pt_map_cb), self);
   g_signal_connect (self->rtpbin, "pad-added", G_CALLBACK (rtpbin_pad_added_cb), self);
 
@@ -582,6 +932,9 @@ build (CvMediaPipeline  *self,
   g_object_set (udpsink, "socket", self->socket, "close-socket", FALSE, "host", self->relay_host,
                 "port", self->relay_port, "sync", FALSE, "async", FALSE, NULL);
 
+  if (!build_playback (self, error))
+    return FALSE;
+
   /* Sending: streams → rtpfunnel → rtpbin → srtpenc → funnel → udpsink */
   if (self->send_video && !build_sender (self, CV_MEDIA_KIND_VIDEO, funnel, error))
     return FALSE;
@@ -589,7 +942,9 @@ build (CvMediaPipeline  *self,
     return FALSE;
   if (!gst_element_link_pads (funnel, "src", self->rtpbin, "send_rtp_sink_0")
       || !gst_element_link_pads (self->rtpbin, "send_rtp_src_0", srtpenc, "rtp_sink_0")
-      || !gst_element_link_pads (self->rtpbin, "send_rtcp_src_0", srtpenc, "rtcp_sink_0")
+      || !gst_element_link_pads (self->rtpbin, "send_rtcp_src_0", rtcp_funnel, "sink_%u")
+      || !gst_element_link_pads (self->hello, "src", rtcp_funnel, "sink_%u")
+      || !gst_element_link_pads (rtcp_funnel, "src", srtpenc, "rtcp_sink_0")
       || !gst_element_link_pads (srtpenc, "rtp_src_0", out_funnel, "sink_%u")
       || !gst_element_link_pads (srtpenc, "rtcp_src_0", out_funnel, "sink_%u")
       || !gst_element_link (out_funnel, udpsink))
@@ -607,6 +962,22 @@ build (CvMediaPipeline  *self,
       return FALSE;
     }
 
+  /* Our receiver reports and feedback leave from ssrc_base + 3, inside our
+   * range: the relay drops RTCP from any other SSRC, and learns from this
+   * one where to send before we send media (a receive-only participant, or
+   * one whose keys are not there yet). */
+  g_signal_emit_by_name (self->rtpbin, "get-internal-session", 0, &session);
+  if (session != NULL)
+    {
+      g_object_set (session, "internal-ssrc", self->ssrc_base + CV_MEDIA_SLOT_RTCP, NULL);
+      g_object_unref (session);
+    }
+
+  rtcp_pad = gst_element_get_static_pad (self->rtpbin, "send_rtcp_src_0");
+  gst_pad_add_probe (rtcp_pad, GST_PAD_PROBE_TYPE_BUFFER, rtcp_sent_cb, self, NULL);
+
+  apply_video_enabled (self);
+
   bus = gst_element_get_bus (self->pipeline);
   self->bus_watch = gst_bus_add_watch (bus, bus_cb, self);
   return TRUE;
@@ -618,7 +989,20 @@ teardown (CvMediaPipeline *self)
   if (self->pipeline != NULL)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   g_clear_handle_id (&self->bus_watch, g_source_remove);
+  if (self->hello_timer != NULL)
+    g_source_destroy (self->hello_timer);
+  g_clear_pointer (&self->hello_timer, g_source_unref);
+  self->hello = NULL;
+  self->rtcp_started = FALSE;
   gst_clear_object (&self->video_encoder);
+  gst_clear_object (&self->video_source);
+  gst_clear_object (&self->mute_valve);
+  self->mixer = NULL;
+  self->has_speaker = FALSE;
+  g_mutex_lock (&self->receivers_lock);
+  if (self->receivers != NULL)
+    g_hash_table_remove_all (self->receivers);
+  g_mutex_unlock (&self->receivers_lock);
   g_mutex_lock (&self->auth_lock);
   g_ptr_array_set_size (self->sframe_elements, 0);
   g_mutex_unlock (&self->auth_lock);
@@ -655,6 +1039,13 @@ cv_media_pipeline_start (CvMediaPipeline  *self,
       return FALSE;
     }
   set_state (self, CV_MEDIA_PIPELINE_RUNNING);
+  hello_cb (self);
+  if (self->hello != NULL)
+    {
+      self->hello_timer = g_timeout_source_new_seconds (1);
+      g_source_set_callback (self->hello_timer, hello_cb, self, NULL);
+      g_source_attach (self->hello_timer, self->context);
+    }
   return TRUE;
 }
 
@@ -679,6 +1070,44 @@ cv_media_pipeline_set_auth (CvMediaPipeline *self,
   for (guint i = 0; i < self->sframe_elements->len; i++)
     g_object_set (g_ptr_array_index (self->sframe_elements, i), "auth", auth, NULL);
   g_mutex_unlock (&self->auth_lock);
+}
+
+void
+cv_media_pipeline_set_audio_muted (CvMediaPipeline *self,
+                                   gboolean         muted)
+{
+  g_return_if_fail (CV_IS_MEDIA_PIPELINE (self));
+
+  self->audio_muted = !!muted;
+  if (self->mute_valve != NULL)
+    g_object_set (self->mute_valve, "drop", self->audio_muted, NULL);
+}
+
+gboolean
+cv_media_pipeline_get_audio_muted (CvMediaPipeline *self)
+{
+  return self->audio_muted;
+}
+
+void
+cv_media_pipeline_set_video_enabled (CvMediaPipeline *self,
+                                     gboolean         enabled)
+{
+  g_return_if_fail (CV_IS_MEDIA_PIPELINE (self));
+
+  if (self->video_enabled == !!enabled)
+    return;
+  self->video_enabled = !!enabled;
+  apply_video_enabled (self);
+  /* Receivers' decoders start again clean. */
+  if (enabled)
+    cv_media_pipeline_request_keyframe (self);
+}
+
+gboolean
+cv_media_pipeline_get_video_enabled (CvMediaPipeline *self)
+{
+  return self->video_enabled;
 }
 
 void
@@ -723,6 +1152,8 @@ cv_media_pipeline_dispose (GObject *object)
   g_clear_pointer (&self->sframe_elements, g_ptr_array_unref);
   g_clear_object (&self->devices);
   g_clear_object (&self->remote_streams);
+  g_clear_object (&self->self_view);
+  g_clear_pointer (&self->receivers, g_hash_table_unref);
 
   G_OBJECT_CLASS (cv_media_pipeline_parent_class)->dispose (object);
 }
@@ -735,6 +1166,9 @@ cv_media_pipeline_finalize (GObject *object)
   g_free (self->camera);
   g_free (self->microphone);
   g_free (self->label);
+  g_free (self->speaker);
+  g_mutex_clear (&self->receivers_lock);
+  g_mutex_clear (&self->play_lock);
   g_free (self->relay_host);
   g_free (self->srtp_cipher);
   g_free (self->srtp_auth);
@@ -772,8 +1206,14 @@ cv_media_pipeline_class_init (CvMediaPipelineClass *klass)
 static void
 cv_media_pipeline_init (CvMediaPipeline *self)
 {
+  self->e2ee = TRUE;
+  self->video_enabled = TRUE;
   self->send_video = TRUE;
   self->send_audio = TRUE;
+  self->self_view = cv_remote_stream_new (0, CV_MEDIA_KIND_VIDEO);
+  self->receivers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  g_mutex_init (&self->receivers_lock);
+  g_mutex_init (&self->play_lock);
   self->context = g_main_context_ref_thread_default ();
   self->remote_streams = g_list_store_new (CV_TYPE_REMOTE_STREAM);
   self->sframe_elements = g_ptr_array_new_with_free_func (gst_object_unref);

@@ -5,6 +5,10 @@
  * stream goes on with the next frame. The decrypted frame's caps are not in
  * the ciphertext, so the pipeline states them with the "caps" property.
  *
+ * In a standard meeting the element is made with "e2ee" FALSE (construct-
+ * only): frames pass unchanged and nothing is decrypted or attributed; the
+ * pipeline builds such a receiver only for the plain payload types.
+ *
  * Frames under a statement context (CV_MEDIA_AUTH_STATEMENT_CONTEXT and up)
  * carry a sender's signed statements (docs/media-authenticity.md), not media:
  * they never go downstream. With an "auth" object the statements are checked
@@ -22,6 +26,8 @@ GST_DEBUG_CATEGORY_STATIC (cv_sframe_dec_debug);
 struct _CvSframeDec
 {
   GstBaseTransform parent_instance;
+
+  gboolean e2ee;      /* construct-only */
 
   /* Under the object lock. */
   CvFrameKeys *keys;
@@ -48,6 +54,7 @@ enum {
   PROP_BAD_STATEMENTS,
   PROP_AUTHENTICATED,
   PROP_AUTH_STATE,
+  PROP_E2EE,
   N_PROPS
 };
 
@@ -134,6 +141,9 @@ cv_sframe_dec_transform_ip (GstBaseTransform *trans,
   keys = self->keys ? g_object_ref (self->keys) : NULL;
   auth = self->auth ? g_object_ref (self->auth) : NULL;
   GST_OBJECT_UNLOCK (self);
+
+  if (!self->e2ee)
+    return GST_FLOW_OK;
 
   if (keys == NULL)
     {
@@ -222,6 +232,9 @@ cv_sframe_dec_get_property (GObject    *object,
           g_value_set_int (value, report.state);
       }
       break;
+    case PROP_E2EE:
+      g_value_set_boolean (value, self->e2ee);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -247,6 +260,9 @@ cv_sframe_dec_set_property (GObject      *object,
       break;
     case PROP_AUTH:
       g_set_object (&self->auth, g_value_get_object (value));
+      break;
+    case PROP_E2EE:
+      self->e2ee = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -313,6 +329,10 @@ cv_sframe_dec_class_init (CvSframeDecClass *klass)
     g_param_spec_int ("auth-state", "Authenticity state", "cv_media_auth_state of the last sender",
                       CV_MEDIA_AUTH_NONE, CV_MEDIA_AUTH_FORGED, CV_MEDIA_AUTH_NONE,
                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_E2EE] =
+    g_param_spec_boolean ("e2ee", "End to end", "Decrypt SFrame (TRUE) or pass the plain frames of a "
+                          "standard meeting unchanged (FALSE); fixed when the element is made",
+                          TRUE, G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -333,5 +353,6 @@ static void
 cv_sframe_dec_init (CvSframeDec *self)
 {
   self->last_sender = -1;
+  self->e2ee = TRUE;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

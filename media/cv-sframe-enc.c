@@ -5,6 +5,12 @@
  * keys (the MLS group is not yet established) frames are dropped, never
  * sent in the clear.
  *
+ * In a standard meeting (no end-to-end encryption) the element is made with
+ * "e2ee" FALSE: frames then pass unchanged, never encrypted, never signed.
+ * The property is construct-only, so an element of an E2EE meeting can never
+ * be turned into a pass-through; the pipeline also sends plain frames under
+ * payload types of their own (docs/protocol.md "Standard meetings").
+ *
  * With an "auth" object, the frames sent are also signed in band: about once
  * a second a statement (docs/media-authenticity.md) goes out as an SFrame
  * frame of its own under context | CV_MEDIA_AUTH_STATEMENT_CONTEXT, just
@@ -22,7 +28,10 @@ struct _CvSframeEnc
 {
   GstBaseTransform parent_instance;
 
+  gboolean e2ee;      /* construct-only */
+
   /* Under the object lock. */
+  guint64 plain_frames;
   CvFrameKeys *keys;
   guint context;
   guint64 unkeyed_drops;
@@ -39,6 +48,8 @@ enum {
   PROP_UNKEYED_DROPS,
   PROP_AUTH,
   PROP_STATEMENTS,
+  PROP_E2EE,
+  PROP_PLAIN_FRAMES,
   N_PROPS
 };
 
@@ -97,7 +108,11 @@ cv_sframe_enc_transform_size (GstBaseTransform *trans,
                               GstCaps          *othercaps,
                               gsize            *othersize)
 {
-  if (direction == GST_PAD_SINK)
+  CvSframeEnc *self = CV_SFRAME_ENC (trans);
+
+  if (!self->e2ee)
+    *othersize = size;
+  else if (direction == GST_PAD_SINK)
     *othersize = size + cv_frame_keys_overhead ();
   else
     *othersize = size > cv_frame_keys_overhead () ? size - cv_frame_keys_overhead () : 0;
@@ -150,7 +165,7 @@ cv_sframe_enc_sink_event (GstBaseTransform *trans,
 {
   CvSframeEnc *self = CV_SFRAME_ENC (trans);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->e2ee)
     {
       g_autoptr (CvFrameKeys) keys = NULL;
       g_autoptr (CvFrameAuth) auth = NULL;
@@ -187,6 +202,19 @@ cv_sframe_enc_transform (GstBaseTransform *trans,
   auth = self->auth ? g_object_ref (self->auth) : NULL;
   context = self->context;
   GST_OBJECT_UNLOCK (self);
+
+  if (!self->e2ee)
+    {
+      if (!gst_buffer_map (inbuf, &in, GST_MAP_READ))
+        return GST_FLOW_ERROR;
+      gst_buffer_fill (outbuf, 0, in.data, in.size);
+      gst_buffer_set_size (outbuf, in.size);
+      gst_buffer_unmap (inbuf, &in);
+      GST_OBJECT_LOCK (self);
+      self->plain_frames++;
+      GST_OBJECT_UNLOCK (self);
+      return GST_FLOW_OK;
+    }
 
   if (keys == NULL || !cv_frame_keys_has_epoch (keys))
     {
@@ -249,6 +277,12 @@ cv_sframe_enc_get_property (GObject    *object,
     case PROP_STATEMENTS:
       g_value_set_uint64 (value, self->statements);
       break;
+    case PROP_E2EE:
+      g_value_set_boolean (value, self->e2ee);
+      break;
+    case PROP_PLAIN_FRAMES:
+      g_value_set_uint64 (value, self->plain_frames);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -274,6 +308,9 @@ cv_sframe_enc_set_property (GObject      *object,
       break;
     case PROP_AUTH:
       g_set_object (&self->auth, g_value_get_object (value));
+      break;
+    case PROP_E2EE:
+      self->e2ee = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -319,6 +356,13 @@ cv_sframe_enc_class_init (CvSframeEncClass *klass)
   properties[PROP_STATEMENTS] =
     g_param_spec_uint64 ("statements", "Statements", "Signed statements sent in band",
                          0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_E2EE] =
+    g_param_spec_boolean ("e2ee", "End to end", "Encrypt with SFrame (TRUE) or pass frames unchanged in a "
+                          "standard meeting (FALSE); fixed when the element is made",
+                          TRUE, G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PLAIN_FRAMES] =
+    g_param_spec_uint64 ("plain-frames", "Plain frames", "Frames passed unencrypted (e2ee FALSE only)",
+                         0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -339,4 +383,5 @@ cv_sframe_enc_class_init (CvSframeEncClass *klass)
 static void
 cv_sframe_enc_init (CvSframeEnc *self)
 {
+  self->e2ee = TRUE;
 }

@@ -174,6 +174,10 @@ struct _CvRelay
   TxBatch tx;
 
   CvRelayStats stats;
+
+  /* Test hook, read on the relay thread. */
+  CvRelayPacketTap tap;
+  gpointer tap_data;
 };
 
 enum
@@ -871,6 +875,7 @@ handle_packet (CvRelay *self, guint8 *buf, int len, const struct sockaddr_storag
   Peer *peer;
   Stream *stream;
   guint kind;
+  CvRelayPacketTap tap;
 
   if (cv_rtp_is_rtcp (buf, (size_t) len))
     {
@@ -895,6 +900,9 @@ handle_packet (CvRelay *self, guint8 *buf, int len, const struct sockaddr_storag
     return;
   STAT_INC (self, rx_rtp);
   learn_address (self, peer, from, from_len);
+  tap = g_atomic_pointer_get (&self->tap);
+  if (tap != NULL)
+    tap (hdr.ssrc, buf, (gsize) len, g_atomic_pointer_get (&self->tap_data));
 
   stream = &peer->streams[kind];
   if (kind == CV_RELAY_SLOT_AUDIO && hdr.audio_level >= 0)
@@ -1269,6 +1277,18 @@ cv_relay_sync (CvRelay *self)
   g_mutex_unlock (&sync.lock);
   g_mutex_clear (&sync.lock);
   g_cond_clear (&sync.cond);
+}
+
+void
+cv_relay_set_packet_tap (CvRelay *self, CvRelayPacketTap tap, gpointer user_data)
+{
+  g_return_if_fail (CV_IS_RELAY (self));
+
+  /* Data before function, so the relay thread never sees a new tap with
+   * old data. */
+  g_atomic_pointer_set (&self->tap, NULL);
+  g_atomic_pointer_set (&self->tap_data, user_data);
+  g_atomic_pointer_set (&self->tap, tap);
 }
 
 void

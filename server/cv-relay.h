@@ -130,4 +130,11 @@ void cv_relay_get_stats (CvRelay *self, CvRelayStats *out);
  * that was thread-default when the relay was made. */
 void cv_relay_set_speaker_window (CvRelay *self, guint window_ms);
 
+/* Test hook: called on the relay thread with every RTP packet accepted from
+ * a participant, right after SRTP unprotect (header and payload as the relay
+ * sees them), whether or not anyone subscribed. NULL removes it;
+ * cv_relay_sync() after that guarantees no call is still running. */
+typedef void (*CvRelayPacketTap) (guint32 ssrc, const guint8 *packet, gsize len, gpointer user_data);
+void cv_relay_set_packet_tap (CvRelay *self, CvRelayPacketTap tap, gpointer user_data);
+
 G_END_DECLS
