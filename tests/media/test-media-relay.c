@@ -483,7 +483,13 @@ test_self_view (void)
   self_view = cv_media_pipeline_get_self_view (alice.media);
   g_assert_nonnull (self_view);
   g_assert_cmpint (cv_remote_stream_get_kind (self_view), ==, CV_MEDIA_KIND_VIDEO);
+  /* Starting with the camera off: no frames until it is turned on. */
+  cv_media_pipeline_set_video_enabled (alice.media, FALSE);
   participant_start (&alice);
+  run_for (1000);
+  g_assert_cmpuint (cv_remote_stream_get_frames (self_view), ==, 0);
+  g_assert_cmpint (cv_media_pipeline_get_state (alice.media), ==, CV_MEDIA_PIPELINE_RUNNING);
+  cv_media_pipeline_set_video_enabled (alice.media, TRUE);
 
   g_assert_true (run_until (self_view_has, &first, 5000));
   n = cv_remote_stream_get_frames (self_view);
