@@ -10,9 +10,13 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "cv-certificate-request.h"
+#include "cv-identity.h"
 #include "cv-invite-link.h"
 #include "cv-meeting-member.h"
 #include "cv-remote-stream.h"
@@ -188,6 +192,65 @@ bot_free (gpointer data)
   g_free (bot);
 }
 
+static void
+certificate_requested_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* --account: a certificate from the meeting's own service CA, kept in a
+ * private temporary folder for this run. */
+static CvCertificateRequestFiles *
+request_certificate (CvInviteLink *link,
+                     const char   *account,
+                     const char   *password_file,
+                     char        **folder,
+                     GError      **error)
+{
+  g_autoptr (GBytes) password = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  const char *data;
+
+  if (password_file == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--account needs --password-file"));
+      return NULL;
+    }
+  password = cv_identity_read_secret_file (password_file, error);
+  if (password == NULL)
+    return NULL;
+  *folder = g_dir_make_tmp ("conclave-bot-XXXXXX", error);
+  if (*folder == NULL)
+    return NULL;
+  /* The password is the file's first line. */
+  data = g_bytes_get_data (password, &len);
+  text = g_strndup (data, len);
+  text[strcspn (text, "\r\n")] = '\0';
+  cv_certificate_request_async (link->host, link->port, link->fingerprint, account, text, *folder, NULL,
+                                certificate_requested_cb, &result);
+  explicit_bzero (text, strlen (text));
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return cv_certificate_request_finish (result, error);
+}
+
+static void
+remove_folder (const char *folder)
+{
+  const char *names[] = { "certificate.pem", "key.pem", "service-ca.pem" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (folder, names[i], NULL);
+      g_unlink (path);
+    }
+  g_rmdir (folder);
+}
+
 /* An invite link from --meeting, or from --server + number + --fingerprint. */
 static char *
 invite_for (const char *server, const char *meeting, const char *fingerprint, GError **error)
@@ -208,6 +271,11 @@ main (int argc, char *argv[])
 {
   g_autofree char *server = NULL, *meeting = NULL, *name = NULL, *record = NULL, *fingerprint = NULL;
   g_autofree char *invite = NULL;
+  g_autofree char *certificate = NULL, *key = NULL, *account = NULL, *password_file = NULL;
+  g_autofree char *request_folder = NULL;
+  g_auto (GStrv) partner_cas = NULL;
+  g_autoptr (GBytes) identity_chain = NULL;
+  g_autoptr (GBytes) identity_key = NULL;
   int count = 1, leave_after = 0;
   gboolean no_video = FALSE;
   g_autoptr (GOptionContext) context = NULL;
@@ -224,6 +292,11 @@ main (int argc, char *argv[])
     { "no-video", 0, 0, G_OPTION_ARG_NONE, &no_video, N_("Send audio only"), NULL },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, N_("Record the meeting to this WebM file"), N_("FILE") },
     { "leave-after", 0, 0, G_OPTION_ARG_INT, &leave_after, N_("Leave after this many seconds (0: stay)"), N_("SECONDS") },
+    { "certificate", 0, 0, G_OPTION_ARG_FILENAME, &certificate, N_("Join with this certificate (PEM chain, leaf first; needs --key)"), N_("FILE") },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key, N_("The certificate's private key (PEM)"), N_("FILE") },
+    { "account", 0, 0, G_OPTION_ARG_STRING, &account, N_("Sign in to the meeting's service with this account and join with a certificate from its CA"), N_("NAME") },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("File whose first line is the account's password"), N_("FILE") },
+    { "partner-ca", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &partner_cas, N_("Trust this partner CA (PEM); may be repeated"), N_("FILE") },
     { NULL }
   };
 
@@ -265,6 +338,45 @@ main (int argc, char *argv[])
       g_printerr ("conclave-bot: %s\n", error->message);
       return 2;
     }
+  if ((certificate != NULL) != (key != NULL) || (certificate != NULL && account != NULL))
+    {
+      g_printerr ("conclave-bot: %s\n", _("--certificate and --key go together, and not with --account"));
+      return 2;
+    }
+  /* Members' signature keys must differ: one identity is one participant. */
+  if ((certificate != NULL || account != NULL) && count != 1)
+    {
+      g_printerr ("conclave-bot: %s\n", _("a certificate identifies one participant: use --count 1"));
+      return 2;
+    }
+  if (account != NULL)
+    {
+      g_autoptr (CvCertificateRequestFiles) files =
+        request_certificate (link, account, password_file, &request_folder, &error);
+
+      if (files == NULL)
+        {
+          g_printerr ("conclave-bot: %s\n", error->message);
+          if (request_folder != NULL)
+            remove_folder (request_folder);
+          return 1;
+        }
+      certificate = g_strdup (files->certificate_path);
+      key = g_strdup (files->key_path);
+    }
+  if (certificate != NULL)
+    {
+      identity_chain = cv_identity_read_secret_file (certificate, &error);
+      identity_key = identity_chain ? cv_identity_read_secret_file (key, &error) : NULL;
+      /* Read once: the request's private folder is not needed any more. */
+      if (request_folder != NULL)
+        remove_folder (request_folder);
+      if (identity_key == NULL)
+        {
+          g_printerr ("conclave-bot: %s\n", error->message);
+          return 2;
+        }
+    }
 
   loop = g_main_loop_new (NULL, FALSE);
   for (int i = 0; i < count; i++)
@@ -275,6 +387,9 @@ main (int argc, char *argv[])
                             : g_strdup (name ? name : "Bot");
       bot->session = cv_session_new (bot->name);
       cv_session_set_media (bot->session, !no_video, TRUE, TRUE);
+      if (identity_chain != NULL)
+        cv_session_set_identity (bot->session, identity_chain, identity_key);
+      cv_session_set_partner_cas (bot->session, (const char * const *) partner_cas);
       g_signal_connect (cv_session_get_security (bot->session), "notify::code", G_CALLBACK (code_changed_cb), bot);
       g_signal_connect (bot->session, "notify::state", G_CALLBACK (state_changed_cb), bot);
       g_signal_connect (bot->session, "failed", G_CALLBACK (failed_cb), bot);

@@ -1,12 +1,34 @@
-/* The demo: a few bots join the meeting the app just started. */
+/* The demo: a few bots join the meeting the app just started, one of each
+ * identity level. */
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
+#include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "cv-demo.h"
+#include "cv-identity.h"
+#include "cv-state-dir.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_NAME, X509_NAME_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
+
+/* Said in the CA's own name, so that nobody mistakes it for a real one. */
+#define DEMO_CA_NAME "Conclave Demo Partner CA"
+#define DEMO_CA_ORG "Conclave demo (not a real authority)"
+#define DEMO_LIFETIME_S (24 * 3600)
 
 /* The bots end with the app, even when it is killed. */
 static void
@@ -15,7 +37,26 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-static const char *const demo_names[] = { "Ada", "Grace", "Hedy", "Radia", "Barbara", "Frances" };
+/* Display names, and the names their certificates give (the certificate
+ * name is what others see as verified). Service-CA names are account
+ * names: letters and digits only. */
+static const struct {
+  const char *name;
+  const char *certificate_name;
+} demo_people[] = {
+  { "Ada", "Ada" },
+  { "Grace", "Grace Hopper" },
+  { "Hedy", NULL },
+  { "Radia", "Radia" },
+  { "Barbara", "Barbara Liskov" },
+  { "Frances", NULL },
+};
+
+CvDemoIdentity
+cv_demo_identity_for (guint index)
+{
+  return (CvDemoIdentity) (index % 3);
+}
 
 /* conclave-bot beside our own executable (the build tree or the install's
  * bindir), else from PATH. */
@@ -35,35 +76,315 @@ find_bot (void)
   return g_find_program_in_path ("conclave-bot");
 }
 
+static gboolean
+openssl_failed (GError **error)
+{
+  ERR_clear_error ();
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The demo’s certificates cannot be made"));
+  return FALSE;
+}
+
+static X509_NAME *
+name_of (const char *common_name,
+         const char *org)
+{
+  X509_NAME *name = X509_NAME_new ();
+
+  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) common_name, -1, -1, 0);
+  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_UTF8, (const unsigned char *) org, -1, -1, 0);
+  return name;
+}
+
+static GBytes *
+key_pem_of (EVP_PKEY *key)
+{
+  BIO *bio = BIO_new (BIO_s_secmem ());
+  char *data = NULL;
+  long len;
+  GBytes *pem;
+
+  if (bio == NULL || PEM_write_bio_PKCS8PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL) != 1)
+    {
+      BIO_free (bio);
+      return NULL;
+    }
+  len = BIO_get_mem_data (bio, &data);
+  pem = g_bytes_new (data, (gsize) len);
+  BIO_free (bio);
+  return pem;
+}
+
+static char *
+cert_pem_of (X509 *cert)
+{
+  g_autoptr (BIO) bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long len;
+
+  if (bio == NULL || PEM_write_bio_X509 (bio, cert) != 1)
+    return NULL;
+  len = BIO_get_mem_data (bio, &data);
+  return g_strndup (data, (gsize) len);
+}
+
+char *
+cv_demo_make_partner_identity (const char  *dir,
+                               const char  *identity_dir,
+                               const char  *common_name,
+                               char       **certificate_path,
+                               char       **key_path,
+                               GError     **error)
+{
+  g_autoptr (EVP_PKEY) ca_key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+  g_autoptr (EVP_PKEY) leaf_key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+  g_autoptr (X509) ca = X509_new ();
+  g_autoptr (X509) leaf = X509_new ();
+  g_autoptr (X509_NAME) ca_name = name_of (DEMO_CA_NAME, DEMO_CA_ORG);
+  g_autoptr (X509_NAME) leaf_name = name_of (common_name, DEMO_CA_ORG);
+  g_autoptr (GBytes) key_pem = NULL;
+  g_autofree char *ca_pem = NULL;
+  g_autofree char *leaf_pem = NULL;
+  g_autofree char *ca_path = g_build_filename (dir, "partner-ca.pem", NULL);
+
+  g_return_val_if_fail (dir != NULL && identity_dir != NULL && common_name != NULL, NULL);
+
+  /* Ed25519 signs without a separate digest (NULL). */
+  if (ca_key == NULL || leaf_key == NULL || ca == NULL || leaf == NULL
+      || !cv_state_x509_prepare (ca, ca_name, ca_name, ca_key, -300, DEMO_LIFETIME_S)
+      || !cv_state_x509_add_ext (ca, ca, NID_basic_constraints, "critical,CA:TRUE,pathlen:0")
+      || !cv_state_x509_add_ext (ca, ca, NID_key_usage, "critical,keyCertSign,cRLSign")
+      || !cv_state_x509_add_ext (ca, ca, NID_subject_key_identifier, "hash")
+      || X509_sign (ca, ca_key, NULL) == 0
+      || !cv_state_x509_prepare (leaf, leaf_name, ca_name, leaf_key, -300, DEMO_LIFETIME_S)
+      || !cv_state_x509_add_ext (leaf, ca, NID_basic_constraints, "critical,CA:FALSE")
+      || !cv_state_x509_add_ext (leaf, ca, NID_key_usage, "critical,digitalSignature")
+      || !cv_state_x509_add_ext (leaf, ca, NID_subject_key_identifier, "hash")
+      || !cv_state_x509_add_ext (leaf, ca, NID_authority_key_identifier, "keyid:always")
+      || X509_sign (leaf, ca_key, NULL) == 0
+      || (ca_pem = cert_pem_of (ca)) == NULL
+      || (leaf_pem = cert_pem_of (leaf)) == NULL
+      || (key_pem = key_pem_of (leaf_key)) == NULL)
+    {
+      openssl_failed (error);
+      return NULL;
+    }
+  if (!g_file_set_contents_full (ca_path, ca_pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error)
+      || !cv_identity_save (leaf_pem, key_pem, identity_dir, certificate_path, key_path, error))
+    return NULL;
+  return g_steal_pointer (&ca_path);
+}
+
+/* A certificate from the embedded service's CA, as a signed-in account
+ * gets one: the host vouches for its own demo participants. */
+static gboolean
+make_service_identity (CvHost      *host,
+                       const char  *identity_dir,
+                       const char  *account,
+                       char       **certificate_path,
+                       char       **key_path,
+                       GError     **error)
+{
+  g_autofree char *csr = NULL;
+  g_autofree char *cert = NULL;
+  g_autoptr (GBytes) key = NULL;
+
+  if (!cv_identity_new_key_and_csr (account, &csr, &key, error))
+    return FALSE;
+  cert = cv_host_issue_certificate (host, csr, account, error);
+  if (cert == NULL)
+    return FALSE;
+  return cv_identity_save (cert, key, identity_dir, certificate_path, key_path, error);
+}
+
+/* The private folder, removed when the last bot holding it is gone. */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+demo_dir_release (gpointer data)
+{
+  g_rc_box_release_full (data, (GDestroyNotify) remove_tree);
+}
+
+static char *
+make_demo_dir (GError **error)
+{
+  g_autofree char *template = g_build_filename (g_get_user_runtime_dir (), "conclave-demo-XXXXXX", NULL);
+  char *dir;
+
+  if (g_mkdtemp_full (template, 0700) == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the folder “%s”: %s"), template, g_strerror (saved));
+      return NULL;
+    }
+  /* A ref-counted copy: each bot holds a reference. */
+  dir = g_rc_box_alloc (strlen (template) + 1);
+  strcpy (dir, template);
+  return dir;
+}
+
+typedef struct {
+  char *name;
+  char *certificate;   /* NULL: a basic credential */
+  char *key;
+} DemoBot;
+
+static void
+demo_bot_clear (DemoBot *b)
+{
+  g_free (b->name);
+  g_free (b->certificate);
+  g_free (b->key);
+}
+
+/* Certificates for every bot first: all of them trust the partner CA,
+ * which is made with the first partner certificate. */
+static gboolean
+make_identities (CvHost      *host,
+                 const char  *dir,
+                 GArray      *demo_bots,
+                 char       **partner_ca,
+                 GError     **error)
+{
+  for (guint i = 0; i < demo_bots->len; i++)
+    {
+      DemoBot *b = &g_array_index (demo_bots, DemoBot, i);
+      const char *certificate_name = i < G_N_ELEMENTS (demo_people) ? demo_people[i].certificate_name : NULL;
+      g_autofree char *identity_dir = g_build_filename (dir, b->name, NULL);
+
+      if (certificate_name == NULL)
+        continue;
+      switch (cv_demo_identity_for (i))
+        {
+        case CV_DEMO_IDENTITY_SERVICE_CA:
+          if (!make_service_identity (host, identity_dir, certificate_name, &b->certificate, &b->key, error))
+            return FALSE;
+          break;
+        case CV_DEMO_IDENTITY_PARTNER_CA:
+          if (*partner_ca == NULL)
+            {
+              *partner_ca = cv_demo_make_partner_identity (dir, identity_dir, certificate_name,
+                                                           &b->certificate, &b->key, error);
+              if (*partner_ca == NULL)
+                return FALSE;
+            }
+          else
+            {
+              /* A later partner bot (five or more bots): a second CA, labelled
+               * the same but trusted by nobody, shows how an unknown
+               * authority looks (unverified, and why). */
+              g_autofree char *other_dir = g_build_filename (identity_dir, "untrusted-ca", NULL);
+              g_autofree char *other_ca = NULL;
+
+              if (g_mkdir_with_parents (other_dir, 0700) != 0)
+                {
+                  int saved = errno;
+                  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                               _("Cannot create the folder “%s”: %s"), other_dir, g_strerror (saved));
+                  return FALSE;
+                }
+              other_ca = cv_demo_make_partner_identity (other_dir, identity_dir, certificate_name,
+                                                        &b->certificate, &b->key, error);
+              if (other_ca == NULL)
+                return FALSE;
+            }
+          break;
+        case CV_DEMO_IDENTITY_BASIC:
+          break;
+        }
+    }
+  return TRUE;
+}
+
 GPtrArray *
-cv_demo_spawn_bots (const char  *invite,
+cv_demo_spawn_bots (CvHost      *host,
+                    CvSession   *session,
+                    const char  *invite,
                     guint        n,
                     GError     **error)
 {
   g_autoptr (GPtrArray) bots = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GArray) demo_bots = g_array_new (FALSE, TRUE, sizeof (DemoBot));
   g_autofree char *bot = find_bot ();
+  g_autofree char *partner_ca = NULL;
+  char *dir;
+  gboolean ok;
+
+  g_return_val_if_fail (CV_IS_HOST (host), NULL);
+  g_return_val_if_fail (session == NULL || CV_IS_SESSION (session), NULL);
 
   if (bot == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("conclave-bot is not installed"));
       return NULL;
     }
+  dir = make_demo_dir (error);
+  if (dir == NULL)
+    return NULL;
+
+  g_array_set_clear_func (demo_bots, (GDestroyNotify) demo_bot_clear);
+  g_array_set_size (demo_bots, n);
   for (guint i = 0; i < n; i++)
+    g_array_index (demo_bots, DemoBot, i).name =
+      i < G_N_ELEMENTS (demo_people) ? g_strdup (demo_people[i].name) : g_strdup_printf ("Bot %u", i + 1);
+
+  ok = make_identities (host, dir, demo_bots, &partner_ca, error);
+  if (ok && session != NULL && partner_ca != NULL)
     {
-      g_autofree char *name = i < G_N_ELEMENTS (demo_names)
-                              ? g_strdup (demo_names[i]) : g_strdup_printf ("Bot %u", i + 1);
+      /* For this demo only: the CA is not added to the settings. */
+      const char *cas[] = { partner_ca, NULL };
+      cv_session_set_partner_cas (session, cas);
+    }
+
+  for (guint i = 0; ok && i < n; i++)
+    {
+      DemoBot *b = &g_array_index (demo_bots, DemoBot, i);
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto (GStrv) argv = NULL;
       GSubprocess *p;
 
+      g_strv_builder_add_many (builder, bot, "--meeting", invite, "--name", b->name, NULL);
+      if (b->certificate != NULL)
+        g_strv_builder_add_many (builder, "--certificate", b->certificate, "--key", b->key, NULL);
+      if (partner_ca != NULL)
+        g_strv_builder_add_many (builder, "--partner-ca", partner_ca, NULL);
+      argv = g_strv_builder_end (builder);
       g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-      p = g_subprocess_launcher_spawn (launcher, error, bot, "--meeting", invite, "--name", name, NULL);
+      p = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, error);
       if (p == NULL)
         {
-          for (guint j = 0; j < bots->len; j++)
-            g_subprocess_force_exit (g_ptr_array_index (bots, j));
-          return NULL;
+          ok = FALSE;
+          break;
         }
+      g_object_set_data_full (G_OBJECT (p), "cv-demo-dir", g_rc_box_acquire (dir), demo_dir_release);
       g_ptr_array_add (bots, p);
     }
+
+  if (!ok)
+    {
+      for (guint j = 0; j < bots->len; j++)
+        g_subprocess_force_exit (g_ptr_array_index (bots, j));
+      g_clear_pointer (&bots, g_ptr_array_unref);
+    }
+  /* The bots hold the folder now (or nobody does, and it goes). */
+  demo_dir_release (dir);
   return g_steal_pointer (&bots);
 }

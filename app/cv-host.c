@@ -65,6 +65,19 @@ cv_host_start_meeting (CvHost  *self,
   return cv_server_build_invite (self->server, number);
 }
 
+char *
+cv_host_issue_certificate (CvHost     *self,
+                           const char *csr_pem,
+                           const char *account,
+                           GError    **error)
+{
+  g_return_val_if_fail (CV_IS_HOST (self), NULL);
+
+  if (!ensure_started (self, error))
+    return NULL;
+  return cv_server_issue_certificate (self->server, csr_pem, account, error);
+}
+
 static void
 cv_host_dispose (GObject *object)
 {

@@ -16,4 +16,12 @@ CvHost *cv_host_new           (void);
 char   *cv_host_start_meeting (CvHost  *self,
                                GError **error);
 
+/* A certificate from the embedded service's CA for the key of csr_pem,
+ * naming account (letters, digits, . _ -), as a signed-in account would get
+ * it; the service is started if needed. Returns PEM. */
+char   *cv_host_issue_certificate (CvHost     *self,
+                                   const char *csr_pem,
+                                   const char *account,
+                                   GError    **error);
+
 G_END_DECLS

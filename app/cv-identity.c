@@ -27,6 +27,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS12, PKCS12_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_REQ, X509_REQ_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (cv_trust_store, cv_trust_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (cv_cert_details, cv_cert_details_free)
 
@@ -367,9 +368,6 @@ cv_identity_import (const char * const  *paths,
                     GError             **error)
 {
   g_auto (identity_parts) parts = { g_ptr_array_new_with_free_func ((GDestroyNotify) X509_free), NULL };
-  g_autofree char *dir = NULL;
-  g_autofree char *cert_file = NULL;
-  g_autofree char *key_file = NULL;
   g_autofree char *chain_pem = NULL;
   g_autoptr (BIO) key_bio = NULL;
   char *key_pem = NULL;
@@ -441,8 +439,43 @@ cv_identity_import (const char * const  *paths,
     }
   key_pem_len = BIO_get_mem_data (key_bio, &key_pem);
 
-  dir = target_dir ? g_strdup (target_dir)
-                   : g_build_filename (g_get_user_config_dir (), "conclave", "identity", NULL);
+  {
+    g_autoptr (GBytes) key_bytes = g_bytes_new_static (key_pem, (gsize) key_pem_len);
+    return cv_identity_save (chain_pem, key_bytes, target_dir, certificate_path, key_path, error);
+  }
+}
+
+char *
+cv_identity_service_ca_path (const char *certificate_path)
+{
+  g_autofree char *dir = g_path_get_dirname (certificate_path);
+  g_autofree char *path = g_build_filename (dir, "service-ca.pem", NULL);
+
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&path) : NULL;
+}
+
+char *
+cv_identity_default_dir (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "conclave", "identity", NULL);
+}
+
+gboolean
+cv_identity_save (const char  *chain_pem,
+                  GBytes      *key_pem,
+                  const char  *target_dir,
+                  char       **certificate_path,
+                  char       **key_path,
+                  GError     **error)
+{
+  g_autofree char *dir = target_dir ? g_strdup (target_dir) : cv_identity_default_dir ();
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
+  gsize key_len = 0;
+  const char *key = g_bytes_get_data (key_pem, &key_len);
+
+  g_return_val_if_fail (chain_pem != NULL && key_pem != NULL, FALSE);
+
   if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
     {
       int saved = errno;
@@ -452,7 +485,7 @@ cv_identity_import (const char * const  *paths,
     }
   cert_file = g_build_filename (dir, "certificate.pem", NULL);
   key_file = g_build_filename (dir, "key.pem", NULL);
-  if (!g_file_set_contents_full (key_file, key_pem, key_pem_len,
+  if (!g_file_set_contents_full (key_file, key, (gssize) key_len,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, error)
       || !g_file_set_contents_full (cert_file, chain_pem, -1,
                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
@@ -462,6 +495,106 @@ cv_identity_import (const char * const  *paths,
     *certificate_path = g_steal_pointer (&cert_file);
   if (key_path != NULL)
     *key_path = g_steal_pointer (&key_file);
+  return TRUE;
+}
+
+static void
+secret_free (gpointer data)
+{
+  secret_file *file = data;
+
+  secret_file_clear (file);
+  g_free (file);
+}
+
+GBytes *
+cv_identity_read_secret_file (const char  *path,
+                              GError     **error)
+{
+  secret_file *file = g_new0 (secret_file, 1);
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!secret_file_read (file, path, error))
+    {
+      secret_free (file);
+      return NULL;
+    }
+  return g_bytes_new_with_free_func (file->data, file->len, secret_free, file);
+}
+
+static void
+secmem_bio_free (gpointer bio)
+{
+  BIO_free (bio);
+}
+
+gboolean
+cv_identity_new_key_and_csr (const char  *common_name,
+                             char       **csr_pem,
+                             GBytes     **key_pem,
+                             GError     **error)
+{
+  g_autoptr (EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+  g_autoptr (X509_REQ) req = X509_REQ_new ();
+  g_autoptr (BIO) csr_bio = BIO_new (BIO_s_mem ());
+  /* Secure-heap memory, cleared when freed: it holds the key in clear. */
+  BIO *key_bio = BIO_new (BIO_s_secmem ());
+  X509_NAME *name = X509_REQ_get_subject_name (req);
+  char *data = NULL;
+  long len;
+
+  g_return_val_if_fail (common_name != NULL && csr_pem != NULL && key_pem != NULL, FALSE);
+
+  if (key == NULL || req == NULL || csr_bio == NULL || key_bio == NULL
+      || X509_REQ_set_version (req, X509_REQ_VERSION_1) != 1
+      || X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) common_name,
+                                     -1, -1, 0) != 1
+      || X509_REQ_set_pubkey (req, key) != 1
+      /* Ed25519 hashes internally: no digest. */
+      || X509_REQ_sign (req, key, NULL) <= 0
+      || PEM_write_bio_X509_REQ (csr_bio, req) != 1
+      || PEM_write_bio_PKCS8PrivateKey (key_bio, key, NULL, NULL, 0, NULL, NULL) != 1)
+    {
+      ERR_clear_error ();
+      BIO_free (key_bio);
+      g_set_error (error, CV_IDENTITY_ERROR, CV_IDENTITY_ERROR_UNREADABLE,
+                   _("A new key and certificate request cannot be made"));
+      return FALSE;
+    }
+  len = BIO_get_mem_data (csr_bio, &data);
+  *csr_pem = g_strndup (data, (gsize) len);
+  len = BIO_get_mem_data (key_bio, &data);
+  /* The bytes stay in the BIO's secure memory until the GBytes goes. */
+  *key_pem = g_bytes_new_with_free_func (data, (gsize) len, secmem_bio_free, key_bio);
+  return TRUE;
+}
+
+gboolean
+cv_identity_configure_session (CvSession   *session,
+                               GSettings   *settings,
+                               GError     **error)
+{
+  g_auto (GStrv) partners = g_settings_get_strv (settings, "trusted-partner-cas");
+  g_autofree char *certificate_path = g_settings_get_string (settings, "identity-certificate");
+  g_autofree char *key_path = g_settings_get_string (settings, "identity-key");
+  g_autoptr (GBytes) chain = NULL;
+  g_autoptr (GBytes) key = NULL;
+
+  g_return_val_if_fail (CV_IS_SESSION (session), FALSE);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), FALSE);
+
+  cv_session_set_partner_cas (session, (const char * const *) partners);
+
+  if (*certificate_path == '\0' || *key_path == '\0')
+    return TRUE;
+  chain = cv_identity_read_secret_file (certificate_path, error);
+  if (chain == NULL)
+    return FALSE;
+  key = cv_identity_read_secret_file (key_path, error);
+  if (key == NULL)
+    return FALSE;
+  cv_session_set_identity (session, chain, key);
   return TRUE;
 }
 
@@ -499,13 +632,34 @@ mls_signature_key (X509    *cert,
   return TRUE;
 }
 
+/* CA files that went missing or bad do not hide the certificate: they are
+ * skipped (and logged). */
+static void
+add_ca_files (cv_trust_store      *store,
+              const char * const  *paths)
+{
+  for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
+    {
+      g_auto (secret_file) file = { NULL, 0 };
+      g_autoptr (GError) local_error = NULL;
+
+      if (!secret_file_read (&file, paths[i], &local_error))
+        g_debug ("CA %s: %s", paths[i], local_error->message);
+      else if (cv_trust_store_add_ca (store, (const uint8_t *) file.data, file.len) != CV_OK)
+        g_debug ("CA %s: %s", paths[i], cv_status_message ());
+    }
+}
+
 CvCertificateInfo *
 cv_identity_load_certificate (const char          *certificate_path,
                               const char * const  *partner_ca_paths,
+                              const char          *service_ca_path,
                               GError             **error)
 {
   g_auto (identity_parts) parts = { g_ptr_array_new_with_free_func ((GDestroyNotify) X509_free), NULL };
   g_autoptr (cv_trust_store) partners = cv_trust_store_new ();
+  g_autoptr (cv_trust_store) service = cv_trust_store_new ();
+  const char *service_paths[] = { service_ca_path, NULL };
   g_autoptr (GPtrArray) ders = g_ptr_array_new_with_free_func (der_free);
   g_autofree cv_cert_der *chain = NULL;
   guint8 key[160];
@@ -526,17 +680,8 @@ cv_identity_load_certificate (const char          *certificate_path,
       return NULL;
     }
 
-  for (guint i = 0; partner_ca_paths != NULL && partner_ca_paths[i] != NULL; i++)
-    {
-      g_auto (secret_file) file = { NULL, 0 };
-      g_autoptr (GError) local_error = NULL;
-
-      /* A partner CA file that went missing does not hide the certificate. */
-      if (!secret_file_read (&file, partner_ca_paths[i], &local_error))
-        g_debug ("partner CA %s: %s", partner_ca_paths[i], local_error->message);
-      else if (cv_trust_store_add_ca (partners, (const uint8_t *) file.data, file.len) != CV_OK)
-        g_debug ("partner CA %s: %s", partner_ca_paths[i], cv_status_message ());
-    }
+  add_ca_files (partners, partner_ca_paths);
+  add_ca_files (service, service_paths);
 
   chain = g_new0 (cv_cert_der, parts.certs->len);
   for (guint i = 0; i < parts.certs->len; i++)
@@ -558,7 +703,7 @@ cv_identity_load_certificate (const char          *certificate_path,
   if (!mls_signature_key (parts.certs->pdata[0], key, sizeof key, &key_len))
     key_len = 0;
 
-  status = cv_cred_verify (partners, NULL, chain, parts.certs->len, key, key_len, time (NULL), &result);
+  status = cv_cred_verify (partners, service, chain, parts.certs->len, key, key_len, time (NULL), &result);
   if (status != CV_OK)
     {
       g_set_error (error, CV_IDENTITY_ERROR, CV_IDENTITY_ERROR_UNREADABLE,

@@ -786,6 +786,16 @@ cv_server_get_ca_root (CvServer *self)
   return cv_service_ca_get_root_pem (self->ca);
 }
 
+char *
+cv_server_issue_certificate (CvServer   *self,
+                             const char *csr_pem,
+                             const char *account,
+                             GError    **error)
+{
+  g_return_val_if_fail (CV_IS_SERVER (self), NULL);
+  return cv_service_ca_issue (self->ca, csr_pem, account, self->site->certificate_lifetime, error);
+}
+
 static char *
 random_meeting_number (void)
 {

@@ -61,6 +61,13 @@ char       *cv_server_get_url          (CvServer *self);
 guint16     cv_server_get_relay_port   (CvServer *self);
 /* PEM of the service CA root. */
 const char *cv_server_get_ca_root      (CvServer *self);
+/* A service-CA certificate (PEM) for the key of csr_pem naming account, as
+ * request-certificate issues to a signed-in account: for the host of an
+ * embedded service, who vouches for its own participants (the demo). */
+char       *cv_server_issue_certificate (CvServer   *self,
+                                         const char *csr_pem,
+                                         const char *account,
+                                         GError    **error);
 
 /* A new meeting (9-digit number, returned), as the host of an embedded
  * service creates it. password may be NULL. */

@@ -236,6 +236,7 @@ update_certificate (CvPreferencesWindow *self)
 {
   g_autofree char *path = g_settings_get_string (self->settings, "identity-certificate");
   g_auto (GStrv) partners = g_settings_get_strv (self->settings, "trusted-partner-cas");
+  g_autofree char *service_ca = NULL;
   g_autoptr (GError) error = NULL;
   const char *name;
 
@@ -249,7 +250,8 @@ update_certificate (CvPreferencesWindow *self)
       return;
     }
 
-  self->certificate = cv_identity_load_certificate (path, (const char * const *) partners, &error);
+  service_ca = cv_identity_service_ca_path (path);
+  self->certificate = cv_identity_load_certificate (path, (const char * const *) partners, service_ca, &error);
   if (self->certificate == NULL)
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->certificate_row),

@@ -5,6 +5,7 @@
 
 #include "cv-demo.h"
 #include "cv-host.h"
+#include "cv-identity.h"
 #include "cv-meeting-page.h"
 #include "cv-session.h"
 #include "cv-shield-button.h"
@@ -80,6 +81,7 @@ begin_meeting (CvWindow   *self,
                const char *invite)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GError) identity_error = NULL;
   g_autofree char *name = g_settings_get_string (self->settings, "display-name");
   g_autofree char *subtitle = NULL;
 
@@ -88,6 +90,9 @@ begin_meeting (CvWindow   *self,
   /* Test media when there is no camera or microphone (CvMediaDevices decides). */
   cv_session_set_media (self->session, g_settings_get_boolean (self->settings, "video-devices-enabled"),
                         TRUE, FALSE);
+  /* A certificate that cannot be used: the meeting goes on unverified, and says why. */
+  if (!cv_identity_configure_session (self->session, self->settings, &identity_error))
+    show_toast (self, identity_error->message);
   g_signal_connect (self->session, "failed", G_CALLBACK (session_failed_cb), self);
   if (!cv_session_join (self->session, invite, NULL, &error))
     {
@@ -165,7 +170,7 @@ cv_window_start_demo (CvWindow *self,
   if (self->invite == NULL)
     return;
   stop_demo (self);
-  self->demo_bots = cv_demo_spawn_bots (self->invite, n_bots, &error);
+  self->demo_bots = cv_demo_spawn_bots (self->host, self->session, self->invite, n_bots, &error);
   if (self->demo_bots == NULL)
     show_toast (self, error->message);
 }

@@ -138,14 +138,14 @@ test_round_trip (void)
   g_assert_true (cv_identity_import (paths, NULL, target, &cert_out, &key_out, &error));
   g_assert_no_error (error);
 
-  unverified = cv_identity_load_certificate (cert_out, NULL, &error);
+  unverified = cv_identity_load_certificate (cert_out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cv_certificate_info_get_subject (unverified), ==, "CN=Leaf Person");
   g_assert_cmpstr (cv_certificate_info_get_key_type (unverified), ==, "ECDSA P-256");
   g_assert_cmpint (cv_certificate_info_get_verdict (unverified), ==, CV_CERTIFICATE_UNVERIFIED);
 
   /* With its issuer as a partner, the stored chain verifies: the key matches. */
-  verified = cv_identity_load_certificate (cert_out, partners, &error);
+  verified = cv_identity_load_certificate (cert_out, partners, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (cv_certificate_info_get_verdict (verified), ==, CV_CERTIFICATE_VERIFIED_EXTERNAL);
   g_assert_cmpstr (cv_certificate_info_get_display_name (verified), ==, "Leaf Person");
