@@ -2,6 +2,7 @@
 
 #include <adwaita.h>
 
+#include "cv-chat-log.h"
 #include "cv-session.h"
 
 G_BEGIN_DECLS
@@ -14,5 +15,7 @@ GtkWidget *cv_chat_panel_new         (void);
  * meeting ends (the transcript stays visible and can still be saved). */
 void       cv_chat_panel_set_session (CvChatPanel *self,
                                       CvSession   *session);
+/* The transcript shown (fed by the session; kept when it ends). */
+CvChatLog *cv_chat_panel_get_log     (CvChatPanel *self);
 
 G_END_DECLS

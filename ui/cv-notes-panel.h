@@ -2,6 +2,7 @@
 
 #include <adwaita.h>
 
+#include "cv-notes.h"
 #include "cv-session.h"
 
 G_BEGIN_DECLS
@@ -14,5 +15,7 @@ GtkWidget *cv_notes_panel_new         (void);
  * meeting ends, which saves the notes one last time. */
 void       cv_notes_panel_set_session (CvNotesPanel *self,
                                        CvSession    *session);
+/* The notes being edited (replaced when a session of another meeting is set). */
+CvNotes   *cv_notes_panel_get_notes   (CvNotesPanel *self);
 
 G_END_DECLS

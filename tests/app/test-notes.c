@@ -241,7 +241,9 @@ check_failed_save_keeps_file (CvNotes    *notes,
   g_assert_nonnull (error);
   g_assert_true (error->domain == G_IO_ERROR);
   g_test_message ("error: %s", error->message);
-  g_assert_nonnull (strstr (error->message, "notes.md"));
+  /* It names the user's file, not the temporary one. */
+  g_assert_nonnull (strstr (error->message, "“notes.md”"));
+  g_assert_null (strstr (error->message, "notes.md."));
   g_assert_nonnull (cv_notes_get_error (notes));
   g_assert_true (cv_notes_get_modified (notes));
   after = read_file (file);
@@ -277,6 +279,7 @@ test_failed_save_keeps_file (void)
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
   check_failed_save_keeps_file (notes, file, dir, "first");
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved_limit), ==, 0);
+  g_assert_nonnull (strstr (cv_notes_get_error (notes)->message, "too large"));
 
   /* A folder we may not write in (root may write anywhere). */
   if (geteuid () != 0)
