@@ -1132,6 +1132,12 @@ cv_session_get_remote_streams (CvSession *self)
   return self->media ? cv_media_pipeline_get_remote_streams (self->media) : NULL;
 }
 
+CvRemoteStream *
+cv_session_get_self_view (CvSession *self)
+{
+  return self->media ? cv_media_pipeline_get_self_view (self->media) : NULL;
+}
+
 const char *
 cv_session_get_meeting_number (CvSession *self)
 {

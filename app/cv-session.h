@@ -67,6 +67,8 @@ CvSecurityState *cv_session_get_security         (CvSession   *self);
 GListModel      *cv_session_get_members          (CvSession   *self);
 /* CvRemoteStream items of what we receive. */
 GListModel      *cv_session_get_remote_streams   (CvSession   *self);
+/* Our own video as we send it (the self view), NULL before the media starts. */
+CvRemoteStream  *cv_session_get_self_view        (CvSession   *self);
 const char      *cv_session_get_meeting_number   (CvSession   *self);
 gboolean         cv_session_get_e2ee             (CvSession   *self);
 guint64          cv_session_get_epoch            (CvSession   *self);
