@@ -3,6 +3,12 @@
  * Frames arrive on GStreamer's streaming threads; the object keeps the last
  * one under a lock and tells the main context "new-frame" at most once per
  * main-loop iteration, so a slow UI never backs up the pipeline.
+ *
+ * Consumers that need every sample (the recorder) add a sink: a function
+ * called on the streaming thread. Sinks have their own lock, held while
+ * they run, so that removing one waits for a call in progress and its data
+ * can be freed right after; the frame lock above is not held then, so a
+ * sink never delays the UI's getters.
  */
 #include "cv-remote-stream.h"
 
@@ -24,7 +30,18 @@ struct _CvRemoteStream
   guint64 dropped;
   double audio_level;
   gboolean notify_pending;
+
+  GMutex sinks_lock;
+  GArray *sinks;   /* of Sink */
+  guint next_sink_id;
 };
+
+typedef struct {
+  guint id;
+  CvRemoteStreamSinkFunc func;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} Sink;
 
 G_DEFINE_FINAL_TYPE (CvRemoteStream, cv_remote_stream, G_TYPE_OBJECT)
 
@@ -124,15 +141,73 @@ cv_remote_stream_push_sample (CvRemoteStream *self,
   self->notify_pending = TRUE;
   g_mutex_unlock (&self->lock);
 
+  g_mutex_lock (&self->sinks_lock);
+  for (guint i = 0; i < self->sinks->len; i++)
+    {
+      Sink *sink = &g_array_index (self->sinks, Sink, i);
+      sink->func (self, sample, sink->user_data);
+    }
+  g_mutex_unlock (&self->sinks_lock);
+
   if (notify)
     g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_new_frame_cb,
                                 g_object_ref (self), g_object_unref);
+}
+
+guint
+cv_remote_stream_add_sink (CvRemoteStream        *self,
+                           CvRemoteStreamSinkFunc func,
+                           gpointer               user_data,
+                           GDestroyNotify         destroy)
+{
+  Sink sink = { 0, func, user_data, destroy };
+
+  g_return_val_if_fail (CV_IS_REMOTE_STREAM (self), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  g_mutex_lock (&self->sinks_lock);
+  sink.id = ++self->next_sink_id;
+  g_array_append_val (self->sinks, sink);
+  g_mutex_unlock (&self->sinks_lock);
+  return sink.id;
+}
+
+void
+cv_remote_stream_remove_sink (CvRemoteStream *self,
+                              guint           id)
+{
+  Sink removed = { 0 };
+
+  g_return_if_fail (CV_IS_REMOTE_STREAM (self));
+
+  g_mutex_lock (&self->sinks_lock);
+  for (guint i = 0; i < self->sinks->len; i++)
+    if (g_array_index (self->sinks, Sink, i).id == id)
+      {
+        removed = g_array_index (self->sinks, Sink, i);
+        g_array_remove_index (self->sinks, i);
+        break;
+      }
+  g_mutex_unlock (&self->sinks_lock);
+
+  g_return_if_fail (removed.id == id);
+  if (removed.destroy)
+    removed.destroy (removed.user_data);
 }
 
 static void
 cv_remote_stream_finalize (GObject *object)
 {
   CvRemoteStream *self = CV_REMOTE_STREAM (object);
+
+  for (guint i = 0; i < self->sinks->len; i++)
+    {
+      Sink *sink = &g_array_index (self->sinks, Sink, i);
+      if (sink->destroy)
+        sink->destroy (sink->user_data);
+    }
+  g_array_unref (self->sinks);
+  g_mutex_clear (&self->sinks_lock);
 
   gst_clear_mini_object ((GstMiniObject **) &self->last_sample);
   g_main_context_unref (self->context);
@@ -156,6 +231,8 @@ static void
 cv_remote_stream_init (CvRemoteStream *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->sinks_lock);
+  self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
   self->sender_leaf = -1;
   self->context = g_main_context_ref_thread_default ();
 }

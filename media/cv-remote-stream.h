@@ -23,6 +23,23 @@ GstSample      *cv_remote_stream_dup_last_sample (CvRemoteStream *self);
 /* Mean absolute amplitude of the last decoded audio buffer, 0..1. */
 double          cv_remote_stream_get_audio_level (CvRemoteStream *self);
 
+/* Called on the streaming thread of the stream for every decoded sample,
+ * with the stream's sink lock held: it must return quickly (copy, queue or
+ * drop) and never block on the receiver. */
+typedef void (*CvRemoteStreamSinkFunc) (CvRemoteStream *stream,
+                                        GstSample      *sample,
+                                        gpointer        user_data);
+
+/* Adds a consumer of every sample (the recorder), from any thread; returns
+ * an id for cv_remote_stream_remove_sink. */
+guint           cv_remote_stream_add_sink        (CvRemoteStream        *self,
+                                                  CvRemoteStreamSinkFunc func,
+                                                  gpointer               user_data,
+                                                  GDestroyNotify         destroy);
+/* After it returns, func is not running and will not be called again. */
+void            cv_remote_stream_remove_sink     (CvRemoteStream *self,
+                                                  guint           id);
+
 /* For the pipeline: called from streaming threads. */
 void            cv_remote_stream_push_sample     (CvRemoteStream *self,
                                                   GstSample      *sample,
