@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "cv-certificate-request.h"
+#include "cv-host.h"
 #include "cv-identity.h"
 #include "cv-invite-link.h"
 #include "cv-signaling-client.h"
@@ -166,13 +167,15 @@ parse_one_certificate (const char *pem)
   return cert;
 }
 
+/* Checks that cert_pem is for our key and signed by ca_pem, then writes
+ * the three files. */
 static CvCertificateRequestFiles *
-keep_certificate (Request     *r,
-                  JsonObject  *message,
+keep_certificate (const char  *cert_pem,
+                  const char  *ca_pem,
+                  GBytes      *key_pem,
+                  const char  *target_dir,
                   GError     **error)
 {
-  const char *cert_pem = json_object_get_string_member_with_default (message, "certificate", NULL);
-  const char *ca_pem = json_object_get_string_member_with_default (message, "ca", NULL);
   g_autoptr (X509) cert = NULL;
   g_autoptr (X509) ca = NULL;
   g_autoptr (EVP_PKEY) key = NULL;
@@ -180,7 +183,7 @@ keep_certificate (Request     *r,
   g_autoptr (CvCertificateRequestFiles) files = g_new0 (CvCertificateRequestFiles, 1);
   g_autofree char *ca_path = NULL;
   gsize key_len = 0;
-  const void *key_data = g_bytes_get_data (r->key_pem, &key_len);
+  const void *key_data = g_bytes_get_data (key_pem, &key_len);
 
   if (cert_pem == NULL || ca_pem == NULL)
     {
@@ -210,7 +213,7 @@ keep_certificate (Request     *r,
       return NULL;
     }
 
-  if (!cv_identity_save (cert_pem, r->key_pem, r->target_dir, &files->certificate_path, &files->key_path, error))
+  if (!cv_identity_save (cert_pem, key_pem, target_dir, &files->certificate_path, &files->key_path, error))
     return NULL;
   {
     g_autofree char *dir = g_path_get_dirname (files->certificate_path);
@@ -258,7 +261,10 @@ message_cb (CvSignalingClient *client,
   if (g_str_equal (type, "certificate") && id == ID_REQUEST)
     {
       GError *error = NULL;
-      CvCertificateRequestFiles *files = keep_certificate (r, message, &error);
+      CvCertificateRequestFiles *files =
+        keep_certificate (json_object_get_string_member_with_default (message, "certificate", NULL),
+                          json_object_get_string_member_with_default (message, "ca", NULL),
+                          r->key_pem, r->target_dir, &error);
 
       if (files == NULL)
         {
@@ -419,4 +425,30 @@ cv_certificate_request_parse_server (const char  *server,
   *port = link->port;
   *fingerprint = g_strdup (link->fingerprint);
   return TRUE;
+}
+
+CvCertificateRequestFiles *
+cv_certificate_request_from_host (CvHost      *host,
+                                  const char  *account,
+                                  const char  *target_dir,
+                                  GError     **error)
+{
+  g_autofree char *csr = NULL;
+  g_autofree char *cert = NULL;
+  g_autoptr (GBytes) key = NULL;
+  GError *local_error = NULL;
+  CvCertificateRequestFiles *files;
+
+  g_return_val_if_fail (CV_IS_HOST (host), NULL);
+  g_return_val_if_fail (account != NULL, NULL);
+
+  if (!cv_identity_new_key_and_csr (account, &csr, &key, error))
+    return NULL;
+  cert = cv_host_issue_certificate (host, csr, account, error);
+  if (cert == NULL)
+    return NULL;
+  files = keep_certificate (cert, cv_host_get_ca_root (host), key, target_dir, &local_error);
+  if (files == NULL)
+    g_propagate_error (error, local_error);
+  return files;
 }

@@ -12,6 +12,8 @@
 
 #include <gio/gio.h>
 
+#include "cv-host.h"
+
 G_BEGIN_DECLS
 
 #define CV_CERTIFICATE_REQUEST_ERROR (cv_certificate_request_error_quark ())
@@ -51,6 +53,15 @@ void                       cv_certificate_request_async  (const char          *h
                                                           gpointer             user_data);
 CvCertificateRequestFiles *cv_certificate_request_finish (GAsyncResult        *result,
                                                           GError             **error);
+
+/* The same files from the meeting service this computer hosts (started if
+ * needed), whose CA vouches for its own user without a sign-in: for
+ * meetings hosted here, and for the demo's participants. account: letters,
+ * digits, . _ - (the certificate's name). */
+CvCertificateRequestFiles *cv_certificate_request_from_host (CvHost      *host,
+                                                             const char  *account,
+                                                             const char  *target_dir,
+                                                             GError     **error);
 
 /* "HOST", "HOST:PORT" or "[V6]:PORT" (the default server setting), or an
  * invite link (its fingerprint is returned too). */

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cv-certificate-request.h"
 #include "cv-demo.h"
 #include "cv-identity.h"
 #include "cv-state-dir.h"
@@ -174,28 +175,6 @@ cv_demo_make_partner_identity (const char  *dir,
   return g_steal_pointer (&ca_path);
 }
 
-/* A certificate from the embedded service's CA, as a signed-in account
- * gets one: the host vouches for its own demo participants. */
-static gboolean
-make_service_identity (CvHost      *host,
-                       const char  *identity_dir,
-                       const char  *account,
-                       char       **certificate_path,
-                       char       **key_path,
-                       GError     **error)
-{
-  g_autofree char *csr = NULL;
-  g_autofree char *cert = NULL;
-  g_autoptr (GBytes) key = NULL;
-
-  if (!cv_identity_new_key_and_csr (account, &csr, &key, error))
-    return FALSE;
-  cert = cv_host_issue_certificate (host, csr, account, error);
-  if (cert == NULL)
-    return FALSE;
-  return cv_identity_save (cert, key, identity_dir, certificate_path, key_path, error);
-}
-
 /* The private folder, removed when the last bot holding it is gone. */
 static void
 remove_tree (const char *path)
@@ -274,8 +253,17 @@ make_identities (CvHost      *host,
       switch (cv_demo_identity_for (i))
         {
         case CV_DEMO_IDENTITY_SERVICE_CA:
-          if (!make_service_identity (host, identity_dir, certificate_name, &b->certificate, &b->key, error))
-            return FALSE;
+          {
+            /* As a signed-in account would get it: the host vouches for its
+             * own demo participants. */
+            g_autoptr (CvCertificateRequestFiles) files =
+              cv_certificate_request_from_host (host, certificate_name, identity_dir, error);
+
+            if (files == NULL)
+              return FALSE;
+            b->certificate = g_strdup (files->certificate_path);
+            b->key = g_strdup (files->key_path);
+          }
           break;
         case CV_DEMO_IDENTITY_PARTNER_CA:
           if (*partner_ca == NULL)

@@ -78,6 +78,14 @@ cv_host_issue_certificate (CvHost     *self,
   return cv_server_issue_certificate (self->server, csr_pem, account, error);
 }
 
+const char *
+cv_host_get_ca_root (CvHost *self)
+{
+  g_return_val_if_fail (CV_IS_HOST (self), NULL);
+
+  return self->server != NULL ? cv_server_get_ca_root (self->server) : NULL;
+}
+
 static void
 cv_host_dispose (GObject *object)
 {

@@ -24,4 +24,7 @@ char   *cv_host_issue_certificate (CvHost     *self,
                                    const char *account,
                                    GError    **error);
 
+/* PEM of the embedded service's CA root, NULL before it started. */
+const char *cv_host_get_ca_root (CvHost *self);
+
 G_END_DECLS

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cv-certificate-dialog.h"
+#include "cv-certificate-request.h"
+#include "cv-host.h"
 #include "cv-identity.h"
 #include "cv-media-devices.h"
 #include "cv-preferences-window.h"
@@ -20,6 +22,8 @@ struct _CvPreferencesWindow
   GSettings *settings;
   CvMediaDevices *devices;
   CvCertificateInfo *certificate;
+  GCancellable *request_cancellable;  /* a certificate request under way */
+  CvHost *host;                       /* this computer's service, once asked for a certificate */
 
   AdwEntryRow *display_name_row;
   AdwEntryRow *server_row;
@@ -30,11 +34,19 @@ struct _CvPreferencesWindow
   AdwComboRow *microphone_row;
   AdwComboRow *speaker_row;
   AdwActionRow *certificate_row;
+  AdwActionRow *request_row;
   GtkWidget *certificate_details_button;
   GtkListBox *partner_list;
 };
 
 G_DEFINE_FINAL_TYPE (CvPreferencesWindow, cv_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+enum {
+  SIGNAL_CERTIFICATE_REQUESTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* ---- Messages ---- */
 
@@ -245,12 +257,14 @@ update_certificate (CvPreferencesWindow *self)
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->certificate_row), _("No certificate"));
       adw_action_row_set_subtitle (self->certificate_row,
-                                   _("Others see you as unverified. Import a certificate and key to change that."));
+                                   _("Others see you as unverified. Request a certificate from your meeting service or import one to change that."));
       gtk_widget_set_visible (self->certificate_details_button, FALSE);
       return;
     }
 
   service_ca = cv_identity_service_ca_path (path);
+  /* The service's CA root, kept beside a certificate it issued, tells
+   * "verified internally" apart offline. */
   self->certificate = cv_identity_load_certificate (path, (const char * const *) partners, service_ca, &error);
   if (self->certificate == NULL)
     {
@@ -265,12 +279,16 @@ update_certificate (CvPreferencesWindow *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->certificate_row),
                                  name ? name : cv_certificate_info_get_subject (self->certificate));
   {
+    GDateTime *not_before = cv_certificate_info_get_not_before (self->certificate);
     GDateTime *not_after = cv_certificate_info_get_not_after (self->certificate);
-    /* Translators: a date, see g_date_time_format() */
-    g_autofree char *until = not_after ? g_date_time_format (not_after, _("%Y-%m-%d")) : g_strdup ("?");
-    /* Translators: the first %s is a certificate authority's name, the second a date */
-    g_autofree char *subtitle = g_strdup_printf (_("Issued by %s, valid until %s"),
-                                                 cv_certificate_info_get_issuer (self->certificate), until);
+    /* Translators: a date and time, see g_date_time_format() */
+    g_autofree char *from = not_before ? g_date_time_format (not_before, _("%Y-%m-%d %H:%M")) : g_strdup ("?");
+    /* Translators: a date and time, see g_date_time_format() */
+    g_autofree char *until = not_after ? g_date_time_format (not_after, _("%Y-%m-%d %H:%M")) : g_strdup ("?");
+    /* Translators: the verdict ("Verified internally"), a certificate authority's name, two dates */
+    g_autofree char *subtitle = g_strdup_printf (_("%s · issued by %s, valid from %s until %s"),
+                                                 cv_certificate_verdict_to_string (cv_certificate_info_get_verdict (self->certificate)),
+                                                 cv_certificate_info_get_issuer (self->certificate), from, until);
     adw_action_row_set_subtitle (self->certificate_row, subtitle);
   }
   gtk_widget_set_visible (self->certificate_details_button, TRUE);
@@ -415,13 +433,150 @@ import_activated_cb (CvPreferencesWindow *self)
 }
 
 static void
+request_finished (CvPreferencesWindow       *self,
+                  CvCertificateRequestFiles *files,
+                  GError                    *error)
+{
+  adw_action_row_set_subtitle (self->request_row, _("Sign in to your meeting service; it vouches for your name."));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->request_row), TRUE);
+  if (files == NULL)
+    {
+      show_message (self, _("Cannot Get a Certificate"), error->message);
+      g_signal_emit (self, signals[SIGNAL_CERTIFICATE_REQUESTED], 0, FALSE);
+      return;
+    }
+  /* The key first, so that whoever watches the certificate finds its key. */
+  g_settings_set_string (self->settings, "identity-key", files->key_path);
+  g_settings_set_string (self->settings, "identity-certificate", files->certificate_path);
+  show_toast (self, _("Certificate received from the meeting service"));
+  g_signal_emit (self, signals[SIGNAL_CERTIFICATE_REQUESTED], 0, TRUE);
+}
+
+static void
+request_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (CvPreferencesWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CvCertificateRequestFiles) files = cv_certificate_request_finish (result, &error);
+
+  /* Cancelled: the window went, or a newer request replaced this one. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->request_cancellable);
+  request_finished (self, files, error);
+}
+
+void
+cv_preferences_window_request_certificate (CvPreferencesWindow *self,
+                                           const char          *server,
+                                           const char          *account,
+                                           const char          *password)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *server_name = NULL;
+  g_autofree char *progress = NULL;
+  guint16 port = 0;
+
+  g_return_if_fail (CV_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (account != NULL && password != NULL);
+
+  g_cancellable_cancel (self->request_cancellable);
+  g_clear_object (&self->request_cancellable);
+
+  server_name = g_strstrip (g_strdup (server ? server : ""));
+  if (*server_name == '\0')
+    {
+      g_autoptr (CvCertificateRequestFiles) files = NULL;
+      g_autofree char *name = g_strstrip (g_strdup (account));
+
+      /* This computer's service: its owner needs no account there. */
+      if (self->host == NULL)
+        self->host = cv_host_new ();
+      files = cv_certificate_request_from_host (self->host, name, NULL, &error);
+      request_finished (self, files, error);
+      return;
+    }
+  if (!cv_certificate_request_parse_server (server_name, &host, &port, &fingerprint, &error))
+    {
+      request_finished (self, NULL, error);
+      return;
+    }
+  self->request_cancellable = g_cancellable_new ();
+  /* Translators: %s is a meeting service's host name */
+  progress = g_strdup_printf (_("Asking %s for a certificate…"), host);
+  adw_action_row_set_subtitle (self->request_row, progress);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->request_row), FALSE);
+  cv_certificate_request_async (host, port, fingerprint, account, password, NULL, self->request_cancellable,
+                                request_done_cb, g_object_ref (self));
+}
+
+static void
+request_response_cb (AdwMessageDialog    *dialog,
+                     const char          *response,
+                     CvPreferencesWindow *self)
+{
+  GtkEditable *server = g_object_get_data (G_OBJECT (dialog), "cv-server");
+  GtkEditable *account = g_object_get_data (G_OBJECT (dialog), "cv-account");
+  GtkEditable *password = g_object_get_data (G_OBJECT (dialog), "cv-password");
+  char *secret;
+
+  if (!g_str_equal (response, "request"))
+    {
+      gtk_editable_set_text (password, "");
+      return;
+    }
+  secret = g_strdup (gtk_editable_get_text (password));
+  gtk_editable_set_text (password, "");
+  cv_preferences_window_request_certificate (self, gtk_editable_get_text (server), gtk_editable_get_text (account),
+                                             secret);
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+static void
 request_activated_cb (CvPreferencesWindow *self)
 {
-  /* Said plainly rather than faked: there is no request flow yet. */
-  show_message (self, _("Not Available Yet"),
-                _("Getting a certificate from the meeting service’s authority needs a connection "
-                  "to your meeting service and an account there, which this version of Conclave "
-                  "cannot do yet. You can import a certificate and key from your organization instead."));
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Request a Certificate"),
+                                              _("Your meeting service can vouch for your name: others in its "
+                                                "meetings then see you as verified internally. Sign in with your "
+                                                "account there. Leave the service empty for meetings hosted on "
+                                                "this computer, which needs no account."));
+  g_autofree char *default_server = g_settings_get_string (self->settings, "default-server");
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *server = adw_entry_row_new ();
+  GtkWidget *account = adw_entry_row_new ();
+  GtkWidget *password = adw_password_entry_row_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (server), _("Meeting service (HOST:PORT or an invite link)"));
+  gtk_editable_set_text (GTK_EDITABLE (server), default_server);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (account), _("Account"));
+  gtk_editable_set_text (GTK_EDITABLE (account), g_get_user_name ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (password), _("Password"));
+  gtk_list_box_append (GTK_LIST_BOX (list), server);
+  gtk_list_box_append (GTK_LIST_BOX (list), account);
+  gtk_list_box_append (GTK_LIST_BOX (list), password);
+  /* Held, since the response may come while the dialog is destroyed. */
+  g_object_set_data_full (G_OBJECT (dialog), "cv-server", g_object_ref (server), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "cv-account", g_object_ref (account), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "cv-password", g_object_ref (password), g_object_unref);
+
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "request", _("_Request"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "request", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "request");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (request_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (*default_server ? password : server);
 }
 
 /* ---- Partner authorities ---- */
@@ -594,7 +749,10 @@ cv_preferences_window_dispose (GObject *object)
 {
   CvPreferencesWindow *self = CV_PREFERENCES_WINDOW (object);
 
+  g_cancellable_cancel (self->request_cancellable);
+  g_clear_object (&self->request_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), CV_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->host);
   g_clear_object (&self->certificate);
   g_clear_object (&self->devices);
   g_clear_object (&self->settings);
@@ -610,6 +768,11 @@ cv_preferences_window_class_init (CvPreferencesWindowClass *klass)
 
   object_class->dispose = cv_preferences_window_dispose;
 
+  /* A certificate request ended: TRUE when the new identity is in place. */
+  signals[SIGNAL_CERTIFICATE_REQUESTED] =
+    g_signal_new ("certificate-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/org/conclave/Conclave/cv-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, display_name_row);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, server_row);
@@ -621,6 +784,7 @@ cv_preferences_window_class_init (CvPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, speaker_row);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, certificate_row);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, certificate_details_button);
+  gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, request_row);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, partner_list);
   gtk_widget_class_bind_template_callback (widget_class, choose_recordings_cb);
   gtk_widget_class_bind_template_callback (widget_class, choose_notes_cb);

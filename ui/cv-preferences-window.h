@@ -18,5 +18,16 @@ gboolean   cv_preferences_window_add_partner_ca  (CvPreferencesWindow *self,
                                                   const char          *path);
 void       cv_preferences_window_remove_partner_ca (CvPreferencesWindow *self,
                                                     const char          *path);
+/* What the request dialog does: asks the meeting service at `server`
+ * (HOST[:PORT] or one of its invite links, whose fingerprint is then
+ * pinned) for a certificate, signing in as account; empty `server`: the
+ * service this computer hosts meetings with, which vouches for its own user
+ * without an account (password unused). The result is a toast (and the new
+ * identity in the settings) or a message dialog; "certificate-requested"
+ * is emitted when it is known. */
+void       cv_preferences_window_request_certificate (CvPreferencesWindow *self,
+                                                      const char          *server,
+                                                      const char          *account,
+                                                      const char          *password);
 
 G_END_DECLS

@@ -1,13 +1,17 @@
 /* The preferences window against GSettings (memory backend): edits reach
  * the settings and back; identity import checks its files and keeps 0600
- * copies; partner authorities are checked before they are trusted. */
+ * copies; partner authorities are checked before they are trusted; a
+ * certificate requested from a real service on loopback (or from this
+ * computer's own) becomes the identity, shown verified internally. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <sys/stat.h>
 
+#include "cv-accounts.h"
 #include "cv-preferences-window.h"
+#include "cv-server.h"
 #include "cv-test-certs.h"
 #include "cv-test-ui.h"
 
@@ -253,7 +257,8 @@ test_identity_import (Fixture       *f,
 
   /* The window shows the certificate now. */
   g_assert_nonnull (cv_test_ui_find_row (GTK_WIDGET (f->window), "Ann Example"));
-  g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (f->window), "Issued by CN=Example Issuing CA"));
+  g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (f->window),
+                                                     "Unverified · issued by CN=Example Issuing CA"));
 
   /* PKCS#12 with its passphrase. */
   {
@@ -267,6 +272,8 @@ test_identity_import (Fixture       *f,
   /* Trusting the issuer as a partner makes the user's own certificate verified. */
   g_assert_true (cv_preferences_window_add_partner_ca (f->window, ca_pem));
   g_assert_nonnull (cv_test_ui_find_row (GTK_WIDGET (f->window), "CN=Example Issuing CA,O=Example Corp"));
+  g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (f->window),
+                                                     "Verified externally · issued by CN=Example Issuing CA"));
 
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (f->window), "identity");
   cv_test_ui_iterate (300);
@@ -330,18 +337,139 @@ test_partner_cas (Fixture       *f,
 }
 
 static void
-test_request_is_honest (Fixture       *f,
-                        gconstpointer  data)
+test_request_dialog (Fixture       *f,
+                     gconstpointer  data)
 {
-  GtkWidget *row = cv_test_ui_find_row (GTK_WIDGET (f->window), "_Request a Certificate from the Service…");
+  GtkWidget *row = cv_test_ui_find_row (GTK_WIDGET (f->window), "_Request a Certificate from the Meeting Service…");
   AdwMessageDialog *dialog;
+  GtkWidget *account, *password, *server;
 
+  g_settings_set_string (f->settings, "default-server", "meet.example.org:8443");
   g_assert_nonnull (row);
   adw_action_row_activate (ADW_ACTION_ROW (row));
   dialog = cv_test_ui_find_message_dialog ();
   g_assert_nonnull (dialog);
-  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Not Available Yet");
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "cannot do yet"));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Request a Certificate");
+  cv_test_ui_wait_mapped (GTK_WIDGET (dialog));
+  server = cv_test_ui_find_row (GTK_WIDGET (dialog), "Meeting service (HOST:PORT or an invite link)");
+  account = cv_test_ui_find_row (GTK_WIDGET (dialog), "Account");
+  password = cv_test_ui_find_row (GTK_WIDGET (dialog), "Password");
+  g_assert_true (ADW_IS_ENTRY_ROW (server));
+  g_assert_true (ADW_IS_ENTRY_ROW (account));
+  g_assert_true (ADW_IS_PASSWORD_ENTRY_ROW (password));
+  /* The default server and the user's login name are filled in. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (server)), ==, "meet.example.org:8443");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (account)), ==, g_get_user_name ());
+  g_free (cv_test_ui_screenshot (GTK_WIDGET (dialog), "preferences-request-dialog"));
+  g_settings_reset (f->settings, "default-server");
+}
+
+static void
+requested_cb (CvPreferencesWindow *window,
+              gboolean             ok,
+              int                 *result)
+{
+  *result = ok ? 1 : 0;
+}
+
+/* Runs a request as the dialog does and waits for its end. */
+static gboolean
+request_and_wait (Fixture    *f,
+                  const char *server,
+                  const char *account,
+                  const char *password)
+{
+  int result = -1;
+  gulong id = g_signal_connect (f->window, "certificate-requested", G_CALLBACK (requested_cb), &result);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  cv_preferences_window_request_certificate (f->window, server, account, password);
+  while (result < 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (f->window, id);
+  g_assert_cmpint (result, >=, 0);
+  return result == 1;
+}
+
+static void
+assert_identity_verified_internally (Fixture *f)
+{
+  g_autofree char *certificate = g_settings_get_string (f->settings, "identity-certificate");
+  g_autofree char *key = g_settings_get_string (f->settings, "identity-key");
+  GtkLabel *subtitle;
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (key, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (certificate, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* The verdict, the issuer and the validity are shown. */
+  subtitle = cv_test_ui_find_label_containing (GTK_WIDGET (f->window), "Verified internally · issued by");
+  g_assert_nonnull (subtitle);
+  g_assert_nonnull (strstr (gtk_label_get_text (subtitle), "Conclave service CA (127.0.0.1)"));
+  g_assert_nonnull (strstr (gtk_label_get_text (subtitle), "valid from"));
+}
+
+static void
+test_request_certificate (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CvSiteConfig) config = cv_site_config_new ();
+  g_autoptr (GKeyFile) accounts = g_key_file_new ();
+  g_autofree char *state_dir = g_build_filename (tmp_dir, "service", NULL);
+  g_autofree char *accounts_path = g_build_filename (tmp_dir, "accounts", NULL);
+  g_autofree char *hash = cv_accounts_hash_password ("s3cret", &error);
+  g_autofree char *number = NULL;
+  g_autofree char *invite = NULL;
+  g_autoptr (CvServer) server = NULL;
+  AdwMessageDialog *dialog;
+
+  g_key_file_set_string (accounts, "ann", "password", hash);
+  g_assert_true (g_key_file_save_to_file (accounts, accounts_path, &error));
+  g_object_set (config, "port", 0, "relay-port", 0, "state-dir", state_dir, "bind", "127.0.0.1",
+                "public-host", "127.0.0.1", "accounts", accounts_path, NULL);
+  server = cv_server_new (config, &error);
+  g_assert_no_error (error);
+  g_assert_true (cv_server_start (server, &error));
+  number = cv_server_create_meeting (server, TRUE, NULL, &error);
+  /* An invite link names the service and pins its self-signed certificate. */
+  invite = cv_server_build_invite (server, number);
+
+  g_assert_false (request_and_wait (f, invite, "ann", "wrong"));
+  dialog = cv_test_ui_find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Cannot Get a Certificate");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "password is wrong"));
+  close_message_dialog ();
+  {
+    g_autofree char *unchanged = g_settings_get_string (f->settings, "identity-certificate");
+    g_assert_cmpstr (unchanged, ==, "");
+  }
+
+  g_assert_true (request_and_wait (f, invite, "ann", "s3cret"));
+  g_assert_null (cv_test_ui_find_message_dialog ());
+  assert_identity_verified_internally (f);
+  g_assert_nonnull (cv_test_ui_find_row (GTK_WIDGET (f->window), "ann"));
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (f->window), "identity");
+  cv_test_ui_iterate (300);
+  g_free (cv_test_ui_screenshot (GTK_WIDGET (f->window), "preferences-requested-certificate"));
+
+  cv_server_stop (server);
+}
+
+static void
+test_request_from_this_computer (Fixture       *f,
+                                 gconstpointer  data)
+{
+  /* No service named: the one this computer hosts meetings with, no sign-in. */
+  g_assert_true (request_and_wait (f, "", "ann.example", ""));
+  assert_identity_verified_internally (f);
+  g_assert_nonnull (cv_test_ui_find_row (GTK_WIDGET (f->window), "ann.example"));
+
+  /* A name its CA refuses is said, not hidden. */
+  g_assert_false (request_and_wait (f, "", "Ann Example", ""));
+  g_assert_nonnull (cv_test_ui_find_message_dialog ());
 }
 
 static void
@@ -367,6 +495,7 @@ int
 main (int argc, char *argv[])
 {
   g_autofree char *config = NULL;
+  g_autofree char *state = NULL;
   int status;
 
   setlocale (LC_ALL, "C.UTF-8");
@@ -375,6 +504,9 @@ main (int argc, char *argv[])
   g_assert_nonnull (tmp_dir);
   config = g_build_filename (tmp_dir, "config", NULL);
   g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  /* This computer's meeting service keeps its CA in the state folder. */
+  state = g_build_filename (tmp_dir, "state", NULL);
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
   cv_test_ui_init (&argc, &argv);
 
   g_test_add ("/preferences/general", Fixture, NULL, fixture_setup, test_general, fixture_teardown);
@@ -382,7 +514,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/preferences/chosen-device-kept", test_chosen_device_kept);
   g_test_add ("/preferences/identity-import", Fixture, NULL, fixture_setup, test_identity_import, fixture_teardown);
   g_test_add ("/preferences/partner-cas", Fixture, NULL, fixture_setup, test_partner_cas, fixture_teardown);
-  g_test_add ("/preferences/request-is-honest", Fixture, NULL, fixture_setup, test_request_is_honest, fixture_teardown);
+  g_test_add ("/preferences/request-dialog", Fixture, NULL, fixture_setup, test_request_dialog, fixture_teardown);
+  g_test_add ("/preferences/request-certificate", Fixture, NULL, fixture_setup, test_request_certificate, fixture_teardown);
+  g_test_add ("/preferences/request-from-this-computer", Fixture, NULL, fixture_setup,
+              test_request_from_this_computer, fixture_teardown);
   status = g_test_run ();
 
   remove_tree (tmp_dir);
