@@ -408,7 +408,7 @@ bench_media_codec_costs (guint frames, BenchCodecCosts *out)
   codec_run (audio_src, "opusenc frame-size=20 bitrate=32000", "opusdec", &spec, &audio);
   out->vp8_encode_us = video.encode_us;
   out->vp8_decode_us = video.decode_us;
-  out->vp8_convert_us = time_parse (&spec, "vp8dec ! videoconvert ! video/x-raw,format=RGBA", video.encoded.caps,
+  out->vp8_convert_us = time_parse (&spec, "vp8dec ! videoconvert ! capsfilter caps=video/x-raw,format=RGBA", video.encoded.caps,
                                     &video.encoded, &decoded, 0) - video.decode_us;
   out->opus_encode_us = audio.encode_us;
   out->opus_decode_us = audio.decode_us;

@@ -17,13 +17,13 @@ main (int argc, char *argv[])
 {
   g_autofree char *only = NULL;
   double seconds = 1.0;
-  int joins = 3;
+  int joins = 2;
   g_autoptr (GOptionContext) context = g_option_context_new ("— media benchmarks of issue 7");
   g_autoptr (GError) error = NULL;
   const GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one section: frame, latency, receive or join", "SECTION" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Scale of each measurement (default 1)", "S" },
-    { "joins", 0, 0, G_OPTION_ARG_INT, &joins, "Joins measured by the join section (default 3)", "N" },
+    { "joins", 0, 0, G_OPTION_ARG_INT, &joins, "Joins measured by the join section (default 2)", "N" },
     { NULL }
   };
 
@@ -41,7 +41,7 @@ main (int argc, char *argv[])
   if (only == NULL || g_str_equal (only, "latency"))
     bench_media_latency_run (10 * seconds);
   if (only == NULL || g_str_equal (only, "receive"))
-    bench_media_receive_run (20 * seconds);
+    bench_media_receive_run (15 * seconds);
   if (only == NULL || g_str_equal (only, "join"))
     bench_media_join_run ((guint) MAX (joins, 1));
   return 0;
