@@ -120,6 +120,20 @@ frames_of (Participant *p,
   return s != NULL ? cv_remote_stream_get_frames (s) : 0;
 }
 
+typedef struct {
+  Participant *p;
+  CvMediaKind kind;
+  guint64 n;
+} Frames;
+
+static gboolean
+has_frames (gpointer data)
+{
+  Frames *f = data;
+
+  return frames_of (f->p, f->kind) >= f->n;
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -236,6 +250,7 @@ test_two_participants (void)
   g_autoptr (CvRelay) relay = cv_relay_new ("127.0.0.1", 0, &error);
   Participant alice, bob;
   Both both = { &alice, &bob, 3, 20 };
+  Frames audio = { &alice, CV_MEDIA_KIND_AUDIO, 10 };
   CvRelayStats stats;
   gboolean ok;
 
@@ -253,12 +268,12 @@ test_two_participants (void)
   g_assert_true (cv_media_pipeline_is_test_media (alice.media));
 
   /* Alice starts watching Bob's video a second after he started sending. His
-   * encoder makes a keyframe every 10 s on its own; seeing his video within
-   * next 8 s (a loaded machine encodes fewer frames, and the keyframe interval
-   * counts frames) means the relay's keyframe request (RTCP PLI) on subscribe
-   * reached the encoder through SRTCP and rtpbin. */
+   * encoder makes a keyframe every 240 frames on its own (10 s at full rate,
+   * more on a loaded machine, which encodes fewer frames); seeing his video
+   * within the next 8 s means the relay's keyframe request (RTCP PLI) on
+   * subscribe reached the encoder through SRTCP and rtpbin. */
+  g_assert_true (run_until (has_frames, &audio, 5000));
   run_for (1000);
-  g_assert_cmpuint (frames_of (&alice, CV_MEDIA_KIND_AUDIO), >=, 10);
   g_assert_null (find_stream (&alice, CV_MEDIA_KIND_VIDEO));
   cv_relay_subscribe (relay, alice.id, ssrc_of (&bob, CV_MEDIA_KIND_VIDEO), TRUE);
   ok = run_until (both_see_and_hear, &both, 8000);
@@ -305,7 +320,7 @@ test_standard_meeting (void)
   participant_start (&alice);
   participant_start (&bob);
 
-  ok = run_until (both_see_and_hear, &both, 8000);
+  ok = run_until (both_see_and_hear, &both, 15000);
   log_stats (relay);
   g_assert_true (ok);
   assert_exchanged (&alice, &bob, FALSE);
@@ -373,20 +388,6 @@ test_e2ee_never_plain (void)
 
 /* ---- Mute, video off, self view, playback ---- */
 
-typedef struct {
-  Participant *p;
-  CvMediaKind kind;
-  guint64 n;
-} Frames;
-
-static gboolean
-has_frames (gpointer data)
-{
-  Frames *f = data;
-
-  return frames_of (f->p, f->kind) >= f->n;
-}
-
 static gboolean
 self_view_has (gpointer data)
 {
@@ -438,9 +439,8 @@ test_mute_and_video_off (void)
   g_assert_cmpuint (n, ==, 0);
   g_assert_cmpuint (frames_during (&bob, CV_MEDIA_KIND_VIDEO, 500), >, 0); /* video goes on */
   cv_media_pipeline_set_audio_muted (alice.media, FALSE);
-  n = frames_during (&bob, CV_MEDIA_KIND_AUDIO, 1000);
-  g_test_message ("audio frames in 1 s after unmuting: %" G_GUINT64_FORMAT, n);
-  g_assert_cmpuint (n, >=, 20);
+  audio.n = frames_of (&bob, CV_MEDIA_KIND_AUDIO) + 10;
+  g_assert_true (run_until (has_frames, &audio, 3000));
 
   /* Video off: the source stops, so neither Bob nor the self view gets
    * frames; audio goes on. */
@@ -477,6 +477,8 @@ test_self_view (void)
   g_autoptr (GstSample) frame = NULL;
   GstVideoInfo info;
   guint64 n;
+  gint64 start;
+  double seconds;
 
   g_assert_no_error (error);
   participant_init (&alice, relay, 1, 0, "Alice", &alone);
@@ -493,12 +495,15 @@ test_self_view (void)
 
   g_assert_true (run_until (self_view_has, &first, 5000));
   n = cv_remote_stream_get_frames (self_view);
+  start = g_get_monotonic_time ();
   run_for (2000);
   n = cv_remote_stream_get_frames (self_view) - n;
-  g_test_message ("self view: %" G_GUINT64_FORMAT " frames in 2 s", n);
-  /* Throttled to 15 a second from a 24 fps source. */
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+  g_test_message ("self view: %" G_GUINT64_FORMAT " frames in %.2f s", n, seconds);
+  /* Throttled to 15 a second from a 24 fps source (one frame of slack for
+   * where the window falls). */
   g_assert_cmpuint (n, >=, 5);
-  g_assert_cmpuint (n, <=, 32);
+  g_assert_cmpfloat (n, <=, 15 * seconds + 1);
 
   frame = cv_remote_stream_dup_last_sample (self_view);
   g_assert_nonnull (frame);
@@ -549,7 +554,7 @@ test_playback (void)
   g_test_message ("speaker: %s; %" G_GUINT64_FORMAT " samples in the first second, level %.3f",
                   cv_media_pipeline_has_speaker (bob.media) ? "yes" : "none (fakesink)", samples,
                   cv_media_pipeline_get_played_level (bob.media));
-  g_assert_cmpuint (samples, >=, 24000);
+  g_assert_cmpuint (samples, >=, 12000);
   g_assert_cmpfloat (cv_media_pipeline_get_played_level (bob.media), <, 0.001);
 
   /* Alice's and Carol's tones arrive and are mixed. */
@@ -562,7 +567,7 @@ test_playback (void)
   /* Two tones in phase or not, their mix is louder than silence and the
    * per-stream levels are still measured. */
   g_assert_cmpfloat (cv_media_pipeline_get_played_level (bob.media), >, 0.05);
-  g_assert_cmpuint (cv_media_pipeline_get_played_samples (bob.media), >, samples + 48000);
+  g_assert_cmpuint (cv_media_pipeline_get_played_samples (bob.media), >, samples + 24000);
   g_assert_cmpuint (g_list_model_get_n_items (cv_media_pipeline_get_remote_streams (bob.media)), ==, 2);
   for (guint i = 0; i < 2; i++)
     {
