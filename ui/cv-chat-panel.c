@@ -74,7 +74,9 @@ update_sensitivity (CvChatPanel *self)
 
   if (can_send)
     placeholder = _("Message everyone");
-  else if (self->session == NULL && cv_chat_log_get_meeting_number (self->log) != NULL)
+  else if (self->session != NULL
+           ? cv_session_get_state (self->session) >= CV_SESSION_LEFT
+           : cv_chat_log_get_meeting_number (self->log) != NULL)
     placeholder = _("The meeting has ended");
   else
     placeholder = _("You can chat once you are in the meeting");

@@ -143,7 +143,7 @@ test_meeting (Fixture       *f,
   CvChatLog *log;
   gint64 deadline;
 
-  cv_test_meeting_start (&meeting);
+  cv_test_meeting_start (&meeting, TRUE);
   sessions[0] = cv_test_meeting_join (&meeting, "Ann");
   sessions[1] = cv_test_meeting_join (&meeting, "Bob");
   g_signal_connect (sessions[1], "chat", G_CALLBACK (bob_chat_cb), NULL);
@@ -206,6 +206,49 @@ test_meeting (Fixture       *f,
   cv_test_meeting_stop (&meeting);
 }
 
+/* A standard meeting: the privacy line says the service can read the chat,
+ * and the chat still goes through. */
+static void
+test_standard_meeting (Fixture       *f,
+                       gconstpointer  data)
+{
+  CvTestMeeting meeting = { 0 };
+  CvSession *sessions[2];
+  gint64 deadline;
+
+  cv_test_meeting_start (&meeting, FALSE);
+  sessions[0] = cv_test_meeting_join (&meeting, "Ann");
+  sessions[1] = cv_test_meeting_join (&meeting, "Bob");
+  g_signal_connect (sessions[1], "chat", G_CALLBACK (bob_chat_cb), NULL);
+  cv_chat_panel_set_session (f->panel, sessions[0]);
+  cv_test_meeting_wait (sessions, 2);
+  g_assert_false (cv_session_get_e2ee (sessions[0]));
+  g_assert_cmpstr (gtk_label_get_text (f->privacy), ==,
+                   "Not end-to-end encrypted: the meeting service can read the chat. "
+                   "It is kept only on this computer.");
+
+  gtk_editable_set_text (GTK_EDITABLE (f->entry), "Plain chat");
+  g_signal_emit_by_name (cv_test_ui_find_type (GTK_WIDGET (f->entry), GTK_TYPE_TEXT), "activate");
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (last_at_bob == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      cv_test_ui_iterate (20);
+    }
+  g_assert_cmpstr (cv_chat_message_get_text (last_at_bob), ==, "Plain chat");
+  g_test_message ("sender at Bob in a standard meeting: %s", cv_chat_message_get_sender (last_at_bob));
+  g_autofree char *path = cv_test_ui_screenshot (GTK_WIDGET (f->window), "chat-panel-standard");
+
+  cv_chat_panel_set_session (f->panel, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+    }
+  g_clear_object (&last_at_bob);
+  cv_test_meeting_stop (&meeting);
+}
+
 static void
 test_finalize (void)
 {
@@ -224,5 +267,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/chat-panel/finalize", test_finalize);
   g_test_add ("/chat-panel/log", Fixture, NULL, fixture_setup, test_log, fixture_teardown);
   g_test_add ("/chat-panel/meeting", Fixture, NULL, fixture_setup, test_meeting, fixture_teardown);
+  g_test_add ("/chat-panel/standard-meeting", Fixture, NULL, fixture_setup, test_standard_meeting, fixture_teardown);
   return g_test_run ();
 }

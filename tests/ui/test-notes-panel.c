@@ -114,7 +114,7 @@ test_autosave (Fixture       *f,
 
   /* Typed before the meeting: kept, and saved with the meeting's notes. */
   type (f, "Before: ");
-  cv_test_meeting_start (&meeting);
+  cv_test_meeting_start (&meeting, TRUE);
   ann = cv_test_meeting_join (&meeting, "Ann");
   cv_notes_panel_set_session (f->panel, ann);
   notes = cv_notes_panel_get_notes (f->panel);
