@@ -803,6 +803,7 @@ cv_mls_group_merge (cv_mls_group *g, cv_mls_staged_commit *sc)
   *g = *sc->next;
   *sc->next = old;
   g->generation = old.generation + 1;
+  cv_mls_group_keep_past_epoch (g, sc->next);
   cv_mls_staged_commit_free (sc);
   return CV_OK;
 }

@@ -24,6 +24,16 @@ typedef struct {
   cv_bytes psk;
 } cv_mls_resumption_psk;
 
+/* What a past epoch keeps to open and verify its application messages. */
+typedef struct {
+  uint64_t epoch;
+  uint64_t ended_at;                    /* cv_mls_group_now() when it ended */
+  cv_bytes group_context;
+  cv_bytes sender_data_secret;
+  cv_mls_secret_tree *secret_tree;
+  cv_mls_tree *tree;                    /* the senders' signature keys */
+} cv_mls_past_epoch;
+
 struct cv_mls_group {
   const cv_mls_suite *suite;
   cv_mls_group_config config;
@@ -49,6 +59,9 @@ struct cv_mls_group {
   size_t n_pending;
   cv_mls_resumption_psk resumption[CV_MLS_GROUP_RESUMPTION_HISTORY];
   size_t n_resumption;
+  /* Most recent first; see cv_mls_group_config.past_epochs. */
+  cv_mls_past_epoch past[CV_MLS_GROUP_MAX_PAST_EPOCHS];
+  size_t n_past;
   /* Bumped by every merge, so that a staged commit cannot be merged twice
    * or into a group that moved on. */
   uint64_t generation;
@@ -89,6 +102,11 @@ cv_status cv_mls_group_make_leaf (const cv_mls_suite *suite, const cv_mls_creden
 cv_status cv_mls_group_sign_and_seal (cv_mls_group *g, uint16_t wire_format,
                                       const cv_mls_content *content,
                                       cv_mls_authenticated_content *ac, cv_bytes *message);
+
+/* Moves what opens application messages of old's epoch into g's history,
+ * with old's own history behind it (as far as g's config keeps); old keeps
+ * nothing of it. */
+void cv_mls_group_keep_past_epoch (cv_mls_group *g, cv_mls_group *old);
 
 /* ---- cv-mls-group-commit.c ---- */
 

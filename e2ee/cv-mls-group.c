@@ -86,6 +86,7 @@ cv_mls_group_free (cv_mls_group *g)
   cv_mls_group_clear_pending_proposals (g);
   for (size_t i = 0; i < g->n_resumption; i++)
     cv_bytes_clear (&g->resumption[i].psk);
+  cv_mls_group_forget_past_epochs (g);
   OPENSSL_cleanse (g, sizeof *g);
   free (g);
 }
@@ -1092,6 +1093,144 @@ sender_key (const cv_mls_group *g, const cv_mls_authenticated_content *ac, const
     }
 }
 
+/* ---- Past epochs (application messages in flight across a commit) ---- */
+
+static void
+past_epoch_clear (cv_mls_past_epoch *p)
+{
+  cv_bytes_clear (&p->group_context);
+  cv_bytes_clear (&p->sender_data_secret);
+  cv_mls_secret_tree_free (p->secret_tree);
+  cv_mls_tree_free (p->tree);
+  memset (p, 0, sizeof *p);
+}
+
+void
+cv_mls_group_forget_past_epochs (cv_mls_group *g)
+{
+  for (size_t i = 0; i < g->n_past; i++)
+    past_epoch_clear (&g->past[i]);
+  g->n_past = 0;
+}
+
+void
+cv_mls_group_keep_past_epoch (cv_mls_group *g, cv_mls_group *old)
+{
+  size_t keep = g->config.past_epochs < CV_MLS_GROUP_MAX_PAST_EPOCHS ? g->config.past_epochs
+                                                                       : CV_MLS_GROUP_MAX_PAST_EPOCHS;
+  cv_mls_past_epoch *p;
+
+  cv_mls_group_forget_past_epochs (g);
+  if (keep == 0 || old->secret_tree == NULL || old->tree == NULL)
+    {
+      cv_mls_group_forget_past_epochs (old);
+      return;
+    }
+  p = &g->past[0];
+  p->epoch = old->epoch;
+  p->ended_at = cv_mls_group_now (&g->config);
+  /* Stolen, not copied: the old epoch's keys exist once. */
+  p->group_context = old->group_context;
+  old->group_context = (cv_bytes) CV_BYTES_INIT;
+  p->sender_data_secret = old->secrets.sender_data_secret;
+  old->secrets.sender_data_secret = (cv_bytes) CV_BYTES_INIT;
+  p->secret_tree = old->secret_tree;
+  old->secret_tree = NULL;
+  p->tree = old->tree;
+  old->tree = NULL;
+  g->n_past = 1;
+  for (size_t i = 0; i < old->n_past; i++)
+    {
+      if (g->n_past < keep)
+        {
+          g->past[g->n_past++] = old->past[i];
+          memset (&old->past[i], 0, sizeof old->past[i]);
+        }
+      else
+        past_epoch_clear (&old->past[i]);
+    }
+  old->n_past = 0;
+}
+
+/* The past epoch kept for this epoch number, after dropping expired ones. */
+static cv_mls_past_epoch *
+past_epoch (cv_mls_group *g, uint64_t epoch)
+{
+  uint64_t now = cv_mls_group_now (&g->config);
+  cv_mls_past_epoch *found = NULL;
+
+  /* Most recent first: once one is expired, the older ones are too. */
+  for (size_t i = 0; i < g->n_past; i++)
+    if (g->config.past_epoch_seconds > 0 && now > g->past[i].ended_at + g->config.past_epoch_seconds)
+      {
+        for (size_t j = i; j < g->n_past; j++)
+          past_epoch_clear (&g->past[j]);
+        g->n_past = i;
+        break;
+      }
+  for (size_t i = 0; i < g->n_past && !found; i++)
+    if (g->past[i].epoch == epoch)
+      found = &g->past[i];
+  return found;
+}
+
+/* An application message of a past epoch: opened and verified with that
+ * epoch's keys and its members' signature keys. */
+static cv_status
+process_past_application (cv_mls_group *g, cv_mls_past_epoch *p, const cv_mls_message *msg,
+                          cv_mls_received *out)
+{
+  cv_mls_framing_keys keys = { 0 };
+  cv_mls_authenticated_content ac = { 0 };
+  const cv_mls_leaf_node *leaf;
+  cv_status st;
+
+  if (msg->content_type != CV_MLS_CONTENT_TYPE_APPLICATION)
+    return cv_fail (CV_ERR_STATE, "policy: only application messages of a past epoch are accepted, "
+                    "not a %s of epoch %llu", msg->content_type == CV_MLS_CONTENT_TYPE_COMMIT
+                    ? "commit" : "proposal", (unsigned long long) msg->epoch);
+  keys.suite = g->suite;
+  keys.group_id = g->group_id.data;
+  keys.group_id_len = g->group_id.len;
+  keys.epoch = p->epoch;
+  keys.group_context = p->group_context.data;
+  keys.group_context_len = p->group_context.len;
+  keys.sender_data_secret = p->sender_data_secret.data;
+  keys.sender_data_secret_len = p->sender_data_secret.len;
+  keys.secret_tree = p->secret_tree;
+  keys.padding_block = g->config.padding_block;
+  TRY (cv_mls_framing_open (&keys, msg, &ac));
+  if (ac.content_type != CV_MLS_CONTENT_TYPE_APPLICATION || ac.sender.type != CV_MLS_SENDER_TYPE_MEMBER)
+    {
+      st = cv_fail (CV_ERR_INVALID, "RFC 9420 §6: application data from a member was expected");
+      goto out;
+    }
+  if (ac.sender.index == g->own_leaf)
+    {
+      st = cv_fail (CV_ERR_STATE, "a message from our own leaf");
+      goto out;
+    }
+  leaf = ac.sender.index < cv_mls_tree_n_leaves (p->tree) ? cv_mls_tree_leaf (p->tree, ac.sender.index) : NULL;
+  if (!leaf)
+    {
+      st = cv_fail (CV_ERR_INVALID, "RFC 9420 §6.1: sender leaf %u was not a member in epoch %llu",
+                    ac.sender.index, (unsigned long long) p->epoch);
+      goto out;
+    }
+  TRY (cv_mls_framing_verify (&keys, &ac, leaf->signature_key.data, leaf->signature_key.len));
+  out->type = CV_MLS_RECEIVED_APPLICATION;
+  out->sender_type = ac.sender.type;
+  out->sender_index = ac.sender.index;
+  TRY (cv_bytes_set (&out->authenticated_data, ac.authenticated_data, ac.authenticated_data_len));
+  st = cv_bytes_set (&out->application_data, ac.content, ac.content_len);
+
+out:
+  if (st != CV_OK)
+    cv_mls_received_clear (out);
+  cv_mls_authenticated_content_clear (&ac);
+  return st;
+}
+
 cv_status
 cv_mls_group_process (cv_mls_group *g, const uint8_t *message, size_t len, cv_mls_received *out)
 {
@@ -1106,6 +1245,13 @@ cv_mls_group_process (cv_mls_group *g, const uint8_t *message, size_t len, cv_ml
   if (!g->active)
     return cv_fail (CV_ERR_STATE, "we are no longer a member of this group");
   TRY (cv_mls_message_parse (message, len, &msg));
+  if (msg.wire_format == CV_MLS_WIRE_FORMAT_PRIVATE_MESSAGE && msg.epoch < g->epoch && g->n_past > 0)
+    {
+      cv_mls_past_epoch *p = past_epoch (g, msg.epoch);
+
+      if (p != NULL)
+        return process_past_application (g, p, &msg, out);
+    }
   cv_mls_group_framing_keys (g, &keys);
   TRY (cv_mls_framing_open (&keys, &msg, &ac));
   if (ac.content_type != CV_MLS_CONTENT_TYPE_APPLICATION

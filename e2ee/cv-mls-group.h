@@ -74,7 +74,18 @@ typedef struct {
   /* External PSKs (NULL: none known). */
   cv_mls_psk_lookup_fn psk_lookup;
   void *psk_user_data;
+  /* Application messages of past epochs, for messages in flight across a
+   * commit: the last `past_epochs` epochs (at most
+   * CV_MLS_GROUP_MAX_PAST_EPOCHS) keep what opens and verifies their
+   * application messages (sender data secret, secret tree, GroupContext,
+   * the members' signature keys) for `past_epoch_seconds` after they ended
+   * (0: until pushed out). Nothing else of a past epoch is accepted.
+   * 0 past epochs (the default): a message of any other epoch is refused. */
+  unsigned past_epochs;
+  uint64_t past_epoch_seconds;
 } cv_mls_group_config;
+
+#define CV_MLS_GROUP_MAX_PAST_EPOCHS 4
 
 /* handshake_private false, no padding, tree in the Welcome, time(NULL). */
 void cv_mls_group_config_init (cv_mls_group_config *config);
@@ -275,9 +286,15 @@ void cv_mls_received_clear (cv_mls_received *r);
 
 /* Processes one MLSMessage (PublicMessage or PrivateMessage) of this
  * group's epoch. A proposal is verified and stored; a commit is verified
- * and staged (the group is not changed); application data is decrypted. */
+ * and staged (the group is not changed); application data is decrypted.
+ * An application message of a past epoch still kept (config.past_epochs)
+ * is decrypted and verified with that epoch's keys and members. */
 cv_status cv_mls_group_process (cv_mls_group *g, const uint8_t *message, size_t len,
                                 cv_mls_received *out);
+
+/* Forgets the past epochs kept for application messages now (e.g. on a
+ * timer, so that their keys do not outlive the grace period unused). */
+void cv_mls_group_forget_past_epochs (cv_mls_group *g);
 
 /* ---- Sending application data ---- */
 

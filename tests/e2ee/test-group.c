@@ -11,11 +11,15 @@
  *   leave the state as it was; an Add from the external sender is refused;
  *   the service's Remove of Carol is committed, Carol's group ends and she
  *   can no longer decrypt.
+ * And the past epochs kept for application messages in flight across a
+ * commit: read once, only application messages, at most two epochs back and
+ * within the grace time.
  * Each check counts as one case of its suite. Uses cv-mls-group-private.h to
  * forge messages with the group's own keys. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cv-mls-group-private.h"
 #include "cv-test-vectors.h"
@@ -597,6 +601,141 @@ out:
   member_clear (&service);
 }
 
+/* Past epochs' application messages (config.past_epochs): a message of
+ * the epoch just ended is read once, by the right sender; a commit of it is
+ * not; it is refused once two more epochs passed, or once the grace time is
+ * over, or when the group keeps no past epochs. */
+static uint64_t fake_now;
+
+static uint64_t
+fake_clock (void)
+{
+  return fake_now;
+}
+
+static void
+self_update (member *by, member *to)
+{
+  cv_bytes commit = CV_BYTES_INIT, welcome = CV_BYTES_INIT;
+  cv_mls_staged_commit *staged = NULL;
+  cv_mls_commit_options opts = { 0 };
+
+  opts.force_path = true;
+  if (ok_st ("self-update", cv_mls_group_commit (by->g, &opts, &commit, &welcome, &staged)))
+    {
+      deliver_commit (&to, 1, &commit);
+      ok_st ("merge own update", cv_mls_group_merge (by->g, staged));
+    }
+  cv_bytes_clear (&commit);
+  cv_bytes_clear (&welcome);
+}
+
+static bool
+protect (member *from, const char *text, cv_bytes *msg)
+{
+  return ok_st ("protect", cv_mls_group_protect (from->g, NULL, 0, (const uint8_t *) text,
+                                                 strlen (text), msg));
+}
+
+static void
+past_epochs_scenario (uint16_t suite_id, unsigned keep)
+{
+  const cv_mls_suite *s;
+  member alice, bob;
+  cv_mls_key_package_bundle kb = { 0 };
+  cv_mls_staged_commit *staged = NULL;
+  cv_bytes commit = CV_BYTES_INIT, welcome = CV_BYTES_INIT;
+  cv_bytes m1 = CV_BYTES_INIT, m2 = CV_BYTES_INIT, m3 = CV_BYTES_INIT, stale_commit = CV_BYTES_INIT;
+  cv_mls_commit_options opts = { 0 };
+  cv_mls_received r = { 0 };
+
+  current_suite = suite_id;
+  printf ("suite %u, past epochs kept: %u\n", suite_id, keep);
+  if (!ok_st ("suite", cv_mls_suite_get (suite_id, &s)))
+    return;
+  fake_now = (uint64_t) time (NULL);
+  cv_mls_group_config_init (&config);
+  config.handshake_private = true;
+  config.clock = fake_clock;
+  config.past_epochs = keep;
+  config.past_epoch_seconds = 10;
+  member_init (&alice, s, "alice");
+  member_init (&bob, s, "bob");
+  if (!ok_st ("create", cv_mls_group_create (s, (const uint8_t *) "past-epochs", 11, &alice.credential,
+                                             alice.sig_priv.data, alice.sig_priv.len, NULL, &config,
+                                             &alice.g)))
+    goto out;
+  key_package_for (s, &bob, &kb);
+  opts.add_key_packages = &kb.key_package_message;
+  opts.n_add = 1;
+  if (!ok_st ("add bob", cv_mls_group_commit (alice.g, &opts, &commit, &welcome, &staged)))
+    goto out;
+  ok_st ("alice merges", cv_mls_group_merge (alice.g, staged));
+  staged = NULL;
+  if (!ok_st ("bob joins", cv_mls_group_join (&kb, welcome.data, welcome.len, NULL, 0, &config, &bob.g)))
+    goto out;
+
+  /* Alice writes in epoch 1, Bob commits epoch 2 before it arrives. */
+  protect (&alice, "in flight", &m1);
+  cv_bytes_clear (&commit);
+  cv_bytes_clear (&welcome);
+  memset (&opts, 0, sizeof opts);
+  opts.force_path = true;
+  ok_st ("alice's competing commit", cv_mls_group_commit (alice.g, &opts, &stale_commit, &welcome, &staged));
+  cv_mls_staged_commit_free (staged);
+  staged = NULL;
+  self_update (&bob, &alice);
+  check ("epoch 2", cv_mls_group_epoch (bob.g) == 2 && cv_mls_group_epoch (alice.g) == 2);
+  if (keep == 0)
+    {
+      refused ("no past epochs kept: the message of epoch 1 is refused", bob.g,
+               cv_mls_group_process (bob.g, m1.data, m1.len, &r), "epoch 1, not 2");
+      goto out;
+    }
+  if (ok_st ("the message of epoch 1 is read in epoch 2", cv_mls_group_process (bob.g, m1.data, m1.len, &r)))
+    check ("its data and sender", r.type == CV_MLS_RECEIVED_APPLICATION && r.sender_index == 0
+                                  && r.application_data.len == 9
+                                  && memcmp (r.application_data.data, "in flight", 9) == 0);
+  cv_mls_received_clear (&r);
+  refused ("read only once", bob.g, cv_mls_group_process (bob.g, m1.data, m1.len, &r), "");
+  refused ("a commit of the past epoch is not", bob.g,
+           cv_mls_group_process (bob.g, stale_commit.data, stale_commit.len, &r), "only application messages");
+
+  /* Within the grace time, but three epochs on: epoch 2 is forgotten when
+   * at most two past epochs are kept; epoch 4 is not. */
+  cv_bytes_clear (&m1);
+  protect (&alice, "epoch 2", &m1);
+  self_update (&alice, &bob);                       /* epoch 3 */
+  self_update (&bob, &alice);                       /* epoch 4 */
+  protect (&alice, "epoch 4", &m2);
+  self_update (&alice, &bob);                       /* epoch 5 */
+  refused ("epoch 2, three epochs back", bob.g, cv_mls_group_process (bob.g, m1.data, m1.len, &r),
+           "epoch 2, not 5");
+  if (ok_st ("epoch 4, one epoch back", cv_mls_group_process (bob.g, m2.data, m2.len, &r)))
+    check ("its data", r.application_data.len == 7 && memcmp (r.application_data.data, "epoch 4", 7) == 0);
+  cv_mls_received_clear (&r);
+
+  /* One epoch back but after the grace time: refused. */
+  protect (&alice, "epoch 5", &m3);
+  self_update (&bob, &alice);                       /* epoch 6 */
+  fake_now += 11;
+  refused ("epoch 5 after the grace time", bob.g, cv_mls_group_process (bob.g, m3.data, m3.len, &r),
+           "epoch 5, not 6");
+
+out:
+  cv_mls_received_clear (&r);
+  cv_mls_staged_commit_free (staged);
+  cv_mls_key_package_bundle_clear (&kb);
+  cv_bytes_clear (&commit);
+  cv_bytes_clear (&welcome);
+  cv_bytes_clear (&m1);
+  cv_bytes_clear (&m2);
+  cv_bytes_clear (&m3);
+  cv_bytes_clear (&stale_commit);
+  member_clear (&alice);
+  member_clear (&bob);
+}
+
 int
 main (void)
 {
@@ -607,5 +746,8 @@ main (void)
       scenario (CV_MLS_SUITE_X25519_AES128GCM_SHA256_ED25519, priv);
       scenario (CV_MLS_SUITE_P256_AES128GCM_SHA256_P256, priv);
     }
+  past_epochs_scenario (CV_MLS_SUITE_X25519_AES128GCM_SHA256_ED25519, 2);
+  past_epochs_scenario (CV_MLS_SUITE_P256_AES128GCM_SHA256_P256, 2);
+  past_epochs_scenario (CV_MLS_SUITE_X25519_AES128GCM_SHA256_ED25519, 0);
   return cv_test_tally_finish (tally);
 }
