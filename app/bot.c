@@ -84,9 +84,10 @@ state_changed_cb (CvSession  *session,
                   GParamSpec *pspec,
                   Bot        *bot)
 {
-  /* A while after joining, so that participants who join with us are in
-   * the epoch the message is sent in: one sent in an epoch a receiver has
-   * already left behind cannot be decrypted (see docs/decisions.md). */
+  /* A while after joining, so that participants who join with us are
+   * members when it is sent: an MLS message reaches only the members of its
+   * epoch. (One sent just before a commit is still read by those who merged
+   * it: members keep past epochs' keys a while, docs/decisions.md.) */
   if (cv_session_get_state (session) == CV_SESSION_IN_MEETING && chat_text != NULL && !bot->chat_sent)
     {
       bot->chat_sent = TRUE;

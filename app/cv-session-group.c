@@ -24,6 +24,12 @@
 /* Joiners arriving together are added by one commit. */
 #define COMMIT_BATCH_DELAY_MS 50
 
+/* Application messages (chat, state) of the last two epochs are still read
+ * for this long after their epoch ended: messages in flight across a commit
+ * (docs/decisions.md). */
+#define APPLICATION_GRACE_EPOCHS 2
+#define APPLICATION_GRACE_SECONDS 10
+
 static void
 waiting_joiner_free (gpointer data)
 {
@@ -76,6 +82,27 @@ group_config (cv_mls_group_config *config)
    * public header of a PrivateMessage to order them. */
   config->handshake_private = TRUE;
   config->padding_block = 32;
+  config->past_epochs = APPLICATION_GRACE_EPOCHS;
+  config->past_epoch_seconds = APPLICATION_GRACE_SECONDS;
+}
+
+/* The grace is over: the past epochs' keys go now, not at the next message. */
+static gboolean
+forget_past_epochs_cb (gpointer user_data)
+{
+  CvSession *self = user_data;
+
+  self->forget_past_source = 0;
+  if (self->group != NULL)
+    cv_mls_group_forget_past_epochs (self->group);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cv_session_group_epoch_began (CvSession *self)
+{
+  g_clear_handle_id (&self->forget_past_source, g_source_remove);
+  self->forget_past_source = g_timeout_add_seconds (APPLICATION_GRACE_SECONDS + 1, forget_past_epochs_cb, self);
 }
 
 /* ---- our credential ---- */
@@ -325,6 +352,9 @@ void
 cv_session_group_clear (CvSession *self)
 {
   g_clear_handle_id (&self->commit_source, g_source_remove);
+  g_clear_handle_id (&self->forget_past_source, g_source_remove);
+  g_clear_handle_id (&self->self_update_source, g_source_remove);
+  self->update_wanted = FALSE;
   g_clear_pointer (&self->own_commit, cv_mls_staged_commit_free);
   g_clear_pointer (&self->group, cv_mls_group_free);
   cv_mls_key_package_bundle_clear (&self->key_package);
@@ -435,10 +465,13 @@ leaf_is_member (CvSession *self,
   return FALSE;
 }
 
-static gboolean
-commit_cb (gpointer user_data)
+/* Sends a commit of this epoch: as the committer, the waiting joiners and
+ * the removals; anyone, the pending proposals and, for a self-update, a
+ * new path (fresh keys for our leaf and its parents). */
+static void
+commit_now (CvSession *self,
+            gboolean   self_update)
 {
-  CvSession *self = user_data;
   g_autoptr (GArray) adds = g_array_new (FALSE, FALSE, sizeof (cv_bytes));
   g_autoptr (GArray) removes = g_array_new (FALSE, FALSE, sizeof (guint32));
   cv_mls_commit_options opts = { 0 };
@@ -448,26 +481,29 @@ commit_cb (gpointer user_data)
   JsonArray *added, *removed;
   cv_status st;
 
-  self->commit_source = 0;
-  if (!self->committer || self->group == NULL || self->own_commit != NULL)
-    return G_SOURCE_REMOVE;
+  if (self->group == NULL || self->own_commit != NULL)
+    return;
 
   g_array_set_size (self->own_commit_added, 0);
-  for (guint i = 0; i < self->waiting->len; i++)
+  if (self->committer)
     {
-      CvWaitingJoiner *joiner = g_ptr_array_index (self->waiting, i);
-      g_array_append_val (adds, joiner->key_package);
-      g_array_append_val (self->own_commit_added, joiner->participant);
+      for (guint i = 0; i < self->waiting->len; i++)
+        {
+          CvWaitingJoiner *joiner = g_ptr_array_index (self->waiting, i);
+          g_array_append_val (adds, joiner->key_package);
+          g_array_append_val (self->own_commit_added, joiner->participant);
+        }
+      for (guint i = 0; i < self->leaves_to_remove->len; i++)
+        {
+          guint32 leaf = g_array_index (self->leaves_to_remove, guint32, i);
+          if (leaf_is_member (self, leaf))
+            g_array_append_val (removes, leaf);
+        }
+      g_array_set_size (self->leaves_to_remove, 0);
     }
-  for (guint i = 0; i < self->leaves_to_remove->len; i++)
-    {
-      guint32 leaf = g_array_index (self->leaves_to_remove, guint32, i);
-      if (leaf_is_member (self, leaf))
-        g_array_append_val (removes, leaf);
-    }
-  g_array_set_size (self->leaves_to_remove, 0);
-  if (adds->len == 0 && removes->len == 0 && cv_mls_group_pending_proposals (self->group, NULL, 0) == 0)
-    return G_SOURCE_REMOVE;
+  if (!self_update && adds->len == 0 && removes->len == 0
+      && cv_mls_group_pending_proposals (self->group, NULL, 0) == 0)
+    return;
 
   opts.add_key_packages = (const cv_bytes *) adds->data;
   opts.n_add = adds->len;
@@ -475,6 +511,7 @@ commit_cb (gpointer user_data)
   opts.n_remove = removes->len;
   /* The service's Remove proposals, and members' proposals, go in by reference. */
   opts.include_pending = TRUE;
+  opts.force_path = self_update;
   st = cv_mls_group_commit (self->group, &opts, &commit, &welcome, &self->own_commit);
   if (st != CV_OK)
     {
@@ -482,12 +519,16 @@ commit_cb (gpointer user_data)
        * hold up the others: drop the batch's joiners and say so in the log. */
       g_warning ("cannot commit %u adds and %u removals: %s", adds->len, removes->len, cv_status_message ());
       g_ptr_array_set_size (self->waiting, 0);
-      return G_SOURCE_REMOVE;
+      return;
     }
+  self->own_commit_is_update = self_update;
 
   summary = cv_mls_staged_commit_summary (self->own_commit);
   msg = json_object_new ();
   json_object_set_string_member (msg, "type", "commit");
+  /* The service's refusal repeats it: a late refusal of an earlier commit
+   * must not void this one. */
+  json_object_set_int_member (msg, "id", ++self->own_commit_id);
   {
     g_autofree char *commit_b64 = to_base64 (&commit);
     json_object_set_string_member (msg, "commit", commit_b64);
@@ -513,7 +554,28 @@ commit_cb (gpointer user_data)
   cv_bytes_clear (&commit);
   cv_bytes_clear (&welcome);
   cv_session_send (self, msg);
+}
+
+static gboolean
+commit_cb (gpointer user_data)
+{
+  CvSession *self = user_data;
+
+  self->commit_source = 0;
+  if (self->committer)
+    commit_now (self, FALSE);
   return G_SOURCE_REMOVE;
+}
+
+/* Post-compromise security: a commit with a fresh path for our leaf. If
+ * another commit wins the epoch, we try again in the next one. */
+void
+cv_session_group_update_keys (CvSession *self)
+{
+  if (self->group == NULL)
+    return;
+  self->update_wanted = TRUE;
+  commit_now (self, TRUE);
 }
 
 static void
@@ -545,6 +607,8 @@ merged (CvSession *self)
       return;
     }
   cv_session_epoch_changed (self, NULL);
+  if (self->update_wanted)
+    commit_now (self, TRUE);
   schedule_commit (self);
 }
 
@@ -566,6 +630,8 @@ on_commit (CvSession  *self,
       /* The service confirmed our commit: it was first in its epoch. */
       for (guint i = 0; i < self->own_commit_added->len; i++)
         drop_waiting (self, g_array_index (self->own_commit_added, gint64, i));
+      if (self->own_commit_is_update)
+        self->update_wanted = FALSE;
       st = cv_mls_group_merge (self->group, g_steal_pointer (&self->own_commit));
       if (st != CV_OK)
         {
@@ -731,7 +797,8 @@ cv_session_group_on_message (CvSession  *self,
   else if (g_str_equal (type, "error"))
     {
       /* Our commit lost the race: the winner arrives as a commit; try again after. */
-      if (g_strcmp0 (json_object_get_string_member_with_default (message, "request", ""), "commit") == 0)
+      if (g_strcmp0 (json_object_get_string_member_with_default (message, "request", ""), "commit") == 0
+          && json_object_get_int_member_with_default (message, "id", -1) == self->own_commit_id)
         g_clear_pointer (&self->own_commit, cv_mls_staged_commit_free);
     }
 }

@@ -68,11 +68,17 @@ struct _CvSession
   cv_mls_key_package_bundle key_package;
   cv_mls_group *group;
   cv_mls_staged_commit *own_commit;  /* sent, waiting for the service's confirmation */
+  gint64 own_commit_id;              /* the request id it was sent with */
   GArray *own_commit_added;          /* participant ids, in the order of the adds */
   gboolean committer;
   GPtrArray *waiting;                /* CvWaitingJoiner */
   GArray *leaves_to_remove;          /* guint32, reported gone by the service */
   guint commit_source;
+  gboolean own_commit_is_update;     /* own_commit has a path for our leaf */
+  gboolean update_wanted;            /* a self-update waits for its epoch */
+  guint self_update_seconds;         /* 0: none */
+  guint self_update_source;
+  guint forget_past_source;
   GArray *previous_members;          /* CvPreviousMember */
   GHashTable *member_states;         /* leaf → CvMemberState */
 
@@ -111,6 +117,10 @@ void     cv_session_group_on_message  (CvSession    *self,
                                        const char   *type,
                                        JsonObject   *message);
 /* Sends payload (JSON text, docs/protocol.md) as an MLS application message. */
+/* Commits a self-update (fresh keys for our leaf) as soon as we can. */
+void     cv_session_group_update_keys (CvSession    *self);
+/* Called when an epoch begins: past epochs' application keys expire. */
+void     cv_session_group_epoch_began (CvSession    *self);
 gboolean cv_session_group_send_application (CvSession  *self,
                                             const char *payload,
                                             GError    **error);

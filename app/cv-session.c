@@ -576,6 +576,34 @@ install_media_auth (CvSession            *self,
                                       (GBytes * const *) keys->pdata, n, error);
 }
 
+/* ---- self-updates (post-compromise security) ---- */
+
+static gboolean
+self_update_cb (gpointer user_data)
+{
+  CvSession *self = user_data;
+
+  self->self_update_source = 0;
+  if (self->state == CV_SESSION_IN_MEETING)
+    cv_session_group_update_keys (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next self-update in about self_update_seconds after our last one,
+ * spread ±25% so that members who joined together do not all commit at
+ * once. Others' commits do not heal our leaf: they do not restart it. */
+static void
+schedule_self_update (CvSession *self)
+{
+  guint ms;
+
+  g_clear_handle_id (&self->self_update_source, g_source_remove);
+  if (self->self_update_seconds == 0 || self->group == NULL)
+    return;
+  ms = (guint) (self->self_update_seconds * 1000.0 * g_random_double_range (0.75, 1.25));
+  self->self_update_source = g_timeout_add (MAX (ms, 1), self_update_cb, self);
+}
+
 /* Whether a member of this epoch was not in the previous one (or we are new). */
 static gboolean
 anyone_new (CvSession           *self,
@@ -660,11 +688,19 @@ cv_session_epoch_changed (CvSession  *self,
   cv_security_state_set_cipher_suite (self->security, suite_name (cv_mls_group_suite (self->group)->id));
   cv_security_state_set_state (self->security, CV_E2EE_STATE_SECURE_E2EE);
   cv_session_set_state (self, CV_SESSION_IN_MEETING);
-  if (self->media != NULL)
-    cv_media_pipeline_request_keyframe (self->media);
+  cv_session_group_epoch_began (self);
+  /* The first epoch, or our own update just merged: wait for the next. */
+  if (self->self_update_source == 0 && !self->update_wanted)
+    schedule_self_update (self);
   refresh_roster (self);
   if (someone_joined)
-    announce_state (self);
+    {
+      /* A joiner's decoder needs a keyframe; a self-update or a removal
+       * changes only the keys, not the streams. */
+      if (self->media != NULL)
+        cv_media_pipeline_request_keyframe (self->media);
+      announce_state (self);
+    }
 }
 
 static gboolean
@@ -1084,6 +1120,25 @@ cv_session_set_recording (CvSession *self,
   own_state_changed (self, PROP_RECORDING);
 }
 
+void
+cv_session_set_self_update_interval (CvSession *self,
+                                     guint      seconds)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+
+  self->self_update_seconds = seconds;
+  schedule_self_update (self);
+}
+
+void
+cv_session_update_keys (CvSession *self)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+
+  if (self->state == CV_SESSION_IN_MEETING && self->e2ee)
+    cv_session_group_update_keys (self);
+}
+
 gboolean
 cv_session_get_audio_muted (CvSession *self)
 {
@@ -1194,6 +1249,7 @@ cv_session_dispose (GObject *object)
   CvSession *self = CV_SESSION (object);
 
   g_clear_handle_id (&self->frames_source, g_source_remove);
+  g_clear_handle_id (&self->self_update_source, g_source_remove);
   if (self->media != NULL)
     cv_media_pipeline_stop (self->media);
   g_clear_object (&self->media);
@@ -1276,6 +1332,7 @@ cv_session_init (CvSession *self)
   self->send_video = TRUE;
   self->send_audio = TRUE;
   self->video_enabled = TRUE;
+  self->self_update_seconds = CV_SESSION_SELF_UPDATE_SECONDS;
   self->member_states = g_hash_table_new_full (NULL, NULL, NULL, member_state_free);
   self->signaling = cv_signaling_client_new ();
   self->security = cv_security_state_new ();

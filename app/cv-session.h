@@ -96,6 +96,17 @@ gboolean         cv_session_get_recording        (CvSession   *self);
 /* Whether we or any member announced a recording (property "anyone-recording"). */
 gboolean         cv_session_get_anyone_recording (CvSession   *self);
 
+/* Post-compromise security: every member commits an update of its own
+ * leaf (fresh HPKE keys along its path) about this many seconds after its
+ * previous one (spread ±25%; 0: never). Only our own update heals our
+ * leaf, so others' commits do not restart the wait. */
+#define CV_SESSION_SELF_UPDATE_SECONDS (10 * 60)
+void             cv_session_set_self_update_interval (CvSession *self,
+                                                      guint      seconds);
+/* Commits such an update now (retried in the next epoch if another commit
+ * wins this one). */
+void             cv_session_update_keys          (CvSession   *self);
+
 /* Sends a chat message: an MLS application message in an E2EE meeting. */
 gboolean         cv_session_send_chat            (CvSession   *self,
                                                   const char  *text,

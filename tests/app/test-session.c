@@ -336,6 +336,108 @@ test_participant_state (void)
   service_stop (&service);
 }
 
+/* ---- chat across an epoch change, self-updates ---- */
+
+typedef struct {
+  char *text;
+  guint64 epoch_at_receiver;
+} Received;
+
+static Received received_chat[4];
+
+static void
+chat_epoch_cb (CvSession *session, const char *from, const char *text, gpointer data)
+{
+  Received *r = &received_chat[GPOINTER_TO_UINT (data)];
+
+  g_free (r->text);
+  r->text = g_strdup_printf ("%s: %s", from, text);
+  r->epoch_at_receiver = cv_session_get_epoch (session);
+}
+
+static gboolean
+bob_and_cyd_got_chat (CvSession **sessions, guint n)
+{
+  return received_chat[1].text != NULL && received_chat[2].text != NULL;
+}
+
+static gboolean
+all_past_epoch (CvSession **sessions, guint n)
+{
+  guint64 target = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (sessions[0]), "target-epoch"));
+
+  for (guint i = 0; i < n; i++)
+    if (cv_session_get_epoch (sessions[i]) < target)
+      return FALSE;
+  return all_at_same_epoch (sessions, n);
+}
+
+/* Ann commits a self-update and sends a chat message right away, still in
+ * epoch n (her commit is not confirmed yet). The service delivers her
+ * commit first, so Bob and Cyd are in epoch n+1 when the message arrives:
+ * they still read it with epoch n's keys. Then self-updates on a short
+ * timer move the epoch on, with everyone agreeing on the code. */
+static void
+test_chat_across_epoch (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[3];
+  g_autoptr (GError) error = NULL;
+  guint64 epoch;
+  g_autofree char *code = NULL;
+
+  service_start (&service);
+  for (guint i = 0; i < 3; i++)
+    {
+      sessions[i] = join (&service, names[i]);
+      g_signal_connect (sessions[i], "chat", G_CALLBACK (chat_epoch_cb), GUINT_TO_POINTER (i));
+    }
+  wait_for (sessions, 3, all_at_same_epoch, 20, "three members at one epoch");
+  epoch = cv_session_get_epoch (sessions[0]);
+
+  cv_session_update_keys (sessions[0]);
+  g_assert_true (cv_session_send_chat (sessions[0], "sent in the old epoch MARKER-7731", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cv_session_get_epoch (sessions[0]), ==, epoch);
+  wait_for (sessions, 3, bob_and_cyd_got_chat, 10, "the chat of the old epoch at Bob and Cyd");
+  for (guint i = 1; i < 3; i++)
+    {
+      g_assert_cmpstr (received_chat[i].text, ==, "Ann: sent in the old epoch MARKER-7731");
+      g_test_message ("%s read a chat of epoch %" G_GUINT64_FORMAT " in epoch %" G_GUINT64_FORMAT,
+                      names[i], epoch, received_chat[i].epoch_at_receiver);
+      g_assert_cmpuint (received_chat[i].epoch_at_receiver, ==, epoch + 1);
+    }
+  wait_for (sessions, 3, all_at_same_epoch, 10, "Ann's update merged everywhere");
+  g_assert_cmpuint (cv_session_get_epoch (sessions[0]), ==, epoch + 1);
+
+  /* Self-updates every ~2 s (±25%) by everyone: the epoch moves on and
+   * the codes agree. */
+  code = g_strdup (cv_security_state_get_code (cv_session_get_security (sessions[0])));
+  for (guint i = 0; i < 3; i++)
+    cv_session_set_self_update_interval (sessions[i], 2);
+  g_object_set_data (G_OBJECT (sessions[0]), "target-epoch", GSIZE_TO_POINTER (epoch + 4));
+  wait_for (sessions, 3, all_past_epoch, 30, "three self-updates");
+  for (guint i = 0; i < 3; i++)
+    cv_session_set_self_update_interval (sessions[i], 0);
+  wait_for (sessions, 3, all_at_same_epoch, 10, "the last update merged everywhere");
+  g_test_message ("epoch %" G_GUINT64_FORMAT " after self-updates, code %s",
+                  cv_session_get_epoch (sessions[0]),
+                  cv_security_state_get_code (cv_session_get_security (sessions[0])));
+  g_assert_cmpstr (cv_security_state_get_code (cv_session_get_security (sessions[0])), !=, code);
+  for (guint i = 1; i < 3; i++)
+    g_assert_cmpstr (cv_security_state_get_code (cv_session_get_security (sessions[i])), ==,
+                     cv_security_state_get_code (cv_session_get_security (sessions[0])));
+  g_assert_cmpuint (g_list_model_get_n_items (cv_session_get_members (sessions[0])), ==, 3);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+      g_clear_pointer (&received_chat[i].text, g_free);
+    }
+  service_stop (&service);
+}
+
 /* ---- identities ---- */
 
 static GBytes *
@@ -507,5 +609,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/app/session/three-meet", test_three_meet);
   g_test_add_func ("/app/session/identities", test_identities);
   g_test_add_func ("/app/session/participant-state", test_participant_state);
+  g_test_add_func ("/app/session/chat-across-epoch", test_chat_across_epoch);
   return g_test_run ();
 }
