@@ -16,6 +16,7 @@ struct _CvChatLog
   GPtrArray *messages;     /* CvChatMessage */
   CvSession *session;
   gulong chat_handler;
+  gulong state_handler;
   char *meeting_number;
 };
 
@@ -173,30 +174,41 @@ cv_chat_log_new (void)
   return g_object_new (CV_TYPE_CHAT_LOG, NULL);
 }
 
+/* The number is known once the session starts joining, which may be after
+ * it was given to the log. */
+static void
+update_meeting_number (CvChatLog *self)
+{
+  const char *number = cv_session_get_meeting_number (self->session);
+
+  if (number == NULL || g_strcmp0 (number, self->meeting_number) == 0)
+    return;
+  g_free (self->meeting_number);
+  self->meeting_number = g_strdup (number);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEETING_NUMBER]);
+}
+
 void
 cv_chat_log_set_session (CvChatLog *self,
                          CvSession *session)
 {
-  const char *number;
-
   g_return_if_fail (CV_IS_CHAT_LOG (self));
   g_return_if_fail (session == NULL || CV_IS_SESSION (session));
 
   if (self->session == session)
     return;
   if (self->session != NULL)
-    g_clear_signal_handler (&self->chat_handler, self->session);
+    {
+      g_clear_signal_handler (&self->chat_handler, self->session);
+      g_clear_signal_handler (&self->state_handler, self->session);
+    }
   g_set_object (&self->session, session);
   if (session != NULL)
     {
       self->chat_handler = g_signal_connect (session, "chat", G_CALLBACK (chat_cb), self);
-      number = cv_session_get_meeting_number (session);
-      if (number != NULL && g_strcmp0 (number, self->meeting_number) != 0)
-        {
-          g_free (self->meeting_number);
-          self->meeting_number = g_strdup (number);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEETING_NUMBER]);
-        }
+      self->state_handler = g_signal_connect_swapped (session, "notify::state",
+                                                      G_CALLBACK (update_meeting_number), self);
+      update_meeting_number (self);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }

@@ -111,9 +111,11 @@ send_cb (CvChatPanel *self)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->message_entry)));
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
   g_autofree char *shown = NULL;
 
-  if (*g_strstrip (g_strdup (text)) == '\0' || !in_meeting (self))
+  /* Enter in an empty entry does nothing, as the insensitive button. */
+  if (*stripped == '\0' || !in_meeting (self))
     return;
   if (!cv_chat_log_send (self->log, text, &error))
     {

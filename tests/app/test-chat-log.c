@@ -283,6 +283,9 @@ test_meeting (void)
   g_assert_no_error (error);
   invite = cv_server_build_invite (server, number);
 
+  /* Ann's log gets her session before she joins, Bob's after. */
+  cv_chat_log_set_session (ann_log, ann);
+  g_assert_null (cv_chat_log_get_meeting_number (ann_log));
   for (guint i = 0; i < 2; i++)
     {
       CvSession *s = i == 0 ? ann : bob;
@@ -291,9 +294,9 @@ test_meeting (void)
       g_assert_true (cv_session_join (s, invite, NULL, &error));
       g_assert_no_error (error);
     }
-  cv_chat_log_set_session (ann_log, ann);
   cv_chat_log_set_session (bob_log, bob);
   g_assert_cmpstr (cv_chat_log_get_meeting_number (ann_log), ==, number);
+  g_assert_cmpstr (cv_chat_log_get_meeting_number (bob_log), ==, number);
 
   id = g_timeout_add_seconds (20, timeout_cb, &timed_out);
   while (!timed_out && !both_in_meeting (ann, bob))

@@ -167,6 +167,16 @@ test_meeting (Fixture       *f,
   g_signal_emit_by_name (cv_test_ui_find_type (GTK_WIDGET (f->entry), GTK_TYPE_TEXT), "activate");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (f->entry)), ==, "");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 1);
+  /* The focus stays in the entry for the next message. */
+  g_assert_true (gtk_widget_has_focus (cv_test_ui_find_type (GTK_WIDGET (f->entry), GTK_TYPE_TEXT)));
+
+  /* Tab goes from the entry to Send and on to Save Chat. */
+  gtk_editable_set_text (GTK_EDITABLE (f->entry), "draft");
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (f->window), GTK_DIR_TAB_FORWARD));
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (send)));
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (f->window), GTK_DIR_TAB_FORWARD));
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (find_button (panel, "Save _Chat…"))));
+  gtk_editable_set_text (GTK_EDITABLE (f->entry), "");
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (last_at_bob == NULL)
