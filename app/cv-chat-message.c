@@ -51,6 +51,10 @@ clean_text (const char *text,
         g_string_append_c (out, one_line ? ' ' : '\t');
       else if (g_unichar_iscntrl (c))
         continue;
+      /* In a name, bidirectional overrides could turn the time shown after
+       * it around; a text only affects its own lines. */
+      else if (one_line && ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)))
+        continue;
       else
         g_string_append_unichar (out, c);
     }

@@ -178,6 +178,12 @@ test_invalid_text (void)
   g_assert_null (strchr (cv_chat_message_get_text (m), '\r'));
   g_assert_nonnull (strstr (cv_chat_message_get_text (m), "[31mc\nd\ne"));
   g_assert_cmpstr (cv_chat_message_get_sender (anonymous), ==, "Unknown participant");
+  {
+    /* U+202E RIGHT-TO-LEFT OVERRIDE would reverse the time after the name. */
+    g_autoptr (CvChatMessage) reversed = message_at ("Eve\xe2\x80\xae", "\xe2\x80\xaeolleh", 10, 0, FALSE);
+    g_assert_cmpstr (cv_chat_message_get_sender (reversed), ==, "Eve");
+    g_assert_cmpstr (cv_chat_message_get_text (reversed), ==, "\xe2\x80\xaeolleh");
+  }
 }
 
 static void
