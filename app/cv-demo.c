@@ -6,7 +6,10 @@
 #include <glib/gstdio.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
 #include <signal.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -175,7 +178,7 @@ cv_demo_make_partner_identity (const char  *dir,
   return g_steal_pointer (&ca_path);
 }
 
-/* The private folder, removed when the last bot holding it is gone. */
+/* The private folder, removed once the bots started. */
 static void
 remove_tree (const char *path)
 {
@@ -194,29 +197,91 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
-static void
-demo_dir_release (gpointer data)
-{
-  g_rc_box_release_full (data, (GDestroyNotify) remove_tree);
-}
-
 static char *
 make_demo_dir (GError **error)
 {
-  g_autofree char *template = g_build_filename (g_get_user_runtime_dir (), "conclave-demo-XXXXXX", NULL);
-  char *dir;
+  char *dir = g_build_filename (g_get_user_runtime_dir (), "conclave-demo-XXXXXX", NULL);
 
-  if (g_mkdtemp_full (template, 0700) == NULL)
+  if (g_mkdtemp_full (dir, 0700) == NULL)
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot create the folder “%s”: %s"), template, g_strerror (saved));
+                   _("Cannot create the folder “%s”: %s"), dir, g_strerror (saved));
+      g_free (dir);
       return NULL;
     }
-  /* A ref-counted copy: each bot holds a reference. */
-  dir = g_rc_box_alloc (strlen (template) + 1);
-  strcpy (dir, template);
   return dir;
+}
+
+/* Hands a file to a bot as a pipe on its descriptor target_fd (the bot
+ * reads /dev/fd/N): nothing of it stays on disk once the bots started, even
+ * when the app is killed. The files are a few KiB, far below a pipe's
+ * buffer, so writing never blocks. */
+static char *
+pass_file (GSubprocessLauncher  *launcher,
+           const char           *path,
+           int                   target_fd,
+           GError              **error)
+{
+  g_autoptr (GBytes) data = cv_identity_read_secret_file (path, error);
+  int fds[2];
+  gsize len = 0;
+  const char *bytes;
+
+  if (data == NULL)
+    return NULL;
+  bytes = g_bytes_get_data (data, &len);
+  if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
+    return NULL;
+  fcntl (fds[1], F_SETFL, O_NONBLOCK);
+  if (write (fds[1], bytes, len) != (gssize) len)
+    {
+      int saved = errno;
+      close (fds[0]);
+      close (fds[1]);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      return NULL;
+    }
+  close (fds[1]);
+  g_subprocess_launcher_take_fd (launcher, fds[0], target_fd);
+  return g_strdup_printf ("/dev/fd/%d", target_fd);
+}
+
+static GSubprocess *
+spawn_bot (const char  *bot,
+           const char  *invite,
+           const char  *name,
+           const char  *certificate,
+           const char  *key,
+           const char  *partner_ca,
+           GError     **error)
+{
+  /* One launcher per bot: a launcher keeps the descriptors it was given. */
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) argv = NULL;
+
+  g_strv_builder_add_many (builder, bot, "--meeting", invite, "--name", name, NULL);
+  if (certificate != NULL)
+    {
+      g_autofree char *certificate_fd = pass_file (launcher, certificate, 3, error);
+      g_autofree char *key_fd = certificate_fd ? pass_file (launcher, key, 4, error) : NULL;
+
+      if (key_fd == NULL)
+        return NULL;
+      g_strv_builder_add_many (builder, "--certificate", certificate_fd, "--key", key_fd, NULL);
+    }
+  if (partner_ca != NULL)
+    {
+      g_autofree char *ca_fd = pass_file (launcher, partner_ca, 5, error);
+
+      if (ca_fd == NULL)
+        return NULL;
+      g_strv_builder_add_many (builder, "--partner-ca", ca_fd, NULL);
+    }
+  argv = g_strv_builder_end (builder);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, error);
 }
 
 typedef struct {
@@ -309,7 +374,6 @@ cv_demo_spawn_bots (CvHost      *host,
                     GError     **error)
 {
   g_autoptr (GPtrArray) bots = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr (GArray) demo_bots = g_array_new (FALSE, TRUE, sizeof (DemoBot));
   g_autofree char *bot = find_bot ();
   g_autofree char *partner_ca = NULL;
@@ -345,25 +409,12 @@ cv_demo_spawn_bots (CvHost      *host,
   for (guint i = 0; ok && i < n; i++)
     {
       DemoBot *b = &g_array_index (demo_bots, DemoBot, i);
-      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-      g_auto (GStrv) argv = NULL;
-      GSubprocess *p;
+      GSubprocess *p = spawn_bot (bot, invite, b->name, b->certificate, b->key, partner_ca, error);
 
-      g_strv_builder_add_many (builder, bot, "--meeting", invite, "--name", b->name, NULL);
-      if (b->certificate != NULL)
-        g_strv_builder_add_many (builder, "--certificate", b->certificate, "--key", b->key, NULL);
-      if (partner_ca != NULL)
-        g_strv_builder_add_many (builder, "--partner-ca", partner_ca, NULL);
-      argv = g_strv_builder_end (builder);
-      g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-      p = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, error);
       if (p == NULL)
-        {
-          ok = FALSE;
-          break;
-        }
-      g_object_set_data_full (G_OBJECT (p), "cv-demo-dir", g_rc_box_acquire (dir), demo_dir_release);
-      g_ptr_array_add (bots, p);
+        ok = FALSE;
+      else
+        g_ptr_array_add (bots, p);
     }
 
   if (!ok)
@@ -372,7 +423,8 @@ cv_demo_spawn_bots (CvHost      *host,
         g_subprocess_force_exit (g_ptr_array_index (bots, j));
       g_clear_pointer (&bots, g_ptr_array_unref);
     }
-  /* The bots hold the folder now (or nobody does, and it goes). */
-  demo_dir_release (dir);
+  /* The session and the bots have what they need: the keys leave the disk. */
+  remove_tree (dir);
+  g_free (dir);
   return g_steal_pointer (&bots);
 }

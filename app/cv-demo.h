@@ -5,9 +5,11 @@
  * from the embedded service's CA (verified internally), the second one from
  * "Conclave Demo Partner CA" (verified externally: a CA made for this demo
  * only, trusted by the demo's session and bots and by nothing else), the
- * third a basic credential (unverified); then again. Certificates and keys
- * are made at start in a private folder (0700) under $XDG_RUNTIME_DIR,
- * removed when the bots are gone.
+ * third a basic credential (unverified); then again (with five bots or
+ * more, the second partner-level bot's CA is one nobody trusts). Keys and
+ * certificates are made at start in a private folder (0700) under
+ * $XDG_RUNTIME_DIR, handed to each bot through pipes (--certificate
+ * /dev/fd/3), and removed before cv_demo_spawn_bots() returns.
  */
 #pragma once
 
