@@ -505,7 +505,9 @@ bench_media_frame_run (double seconds)
   codec_run (video_src, "vp8enc " VP8_SETTINGS " threads=1 target-bitrate=2400000", "vp8dec", &spec, &video);
   report_kind ("video VP8 1280x720 2.4 Mbps", &video, &spec, "video/x-vp8", seconds);
   {
-    Frames raw = collect (video_src), encoded = { 0 };
+    /* Half the frames: this line alone is slow (CPU spent spinning). */
+    g_autofree char *half = g_strdup_printf ("videotestsrc num-buffers=48%s", strstr (video_src, " pattern"));
+    Frames raw = collect (half), encoded = { 0 };
     double two = time_parse (&spec, "vp8enc " VP8_SETTINGS " threads=2 target-bitrate=2400000", raw.caps, &raw,
                              &encoded, 0);
 

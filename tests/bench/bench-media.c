@@ -39,7 +39,7 @@ main (int argc, char *argv[])
   if (only == NULL || g_str_equal (only, "frame"))
     bench_media_frame_run (0.3 * seconds);
   if (only == NULL || g_str_equal (only, "latency"))
-    bench_media_latency_run (10 * seconds);
+    bench_media_latency_run (20 * seconds);
   if (only == NULL || g_str_equal (only, "receive"))
     bench_media_receive_run (15 * seconds);
   if (only == NULL || g_str_equal (only, "join"))
