@@ -38,6 +38,7 @@ struct _CvSession
   GObject parent_instance;
 
   CvSessionState state;
+  char *notice;
   char *display_name;
   gboolean send_video, send_audio, test_media;
 
@@ -85,6 +86,11 @@ struct _CvSession
   /* What we announce of ourselves */
   gboolean audio_muted, video_enabled, recording;
   gboolean anyone_recording;
+
+  /* Reconnecting */
+  gint64 reconnect_started;          /* monotonic µs */
+  guint reconnect_attempt;
+  guint reconnect_source;
 
   /* Media */
   CvFrameKeys *frame_keys;

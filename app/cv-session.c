@@ -25,6 +25,8 @@ enum {
   PROP_VIDEO_ENABLED,
   PROP_RECORDING,
   PROP_ANYONE_RECORDING,
+  PROP_NOTICE,
+  PROP_REMOTE_STREAMS,
   N_PROPS
 };
 
@@ -40,15 +42,39 @@ static guint signals[N_SIGNALS];
 /* Media keys of the previous epoch stay this long for frames in flight. */
 #define SFRAME_GRACE_MS 2000
 
+/* Waits between attempts to reconnect; the last repeats. */
+static const guint reconnect_delays_ms[] = { 500, 1000, 2000, 4000, 8000, 16000 };
+/* No attempt starts later than this after the connection dropped. */
+#define RECONNECT_GIVE_UP_MS 60000
+
 /* ---- state ---- */
+
+static void
+set_notice (CvSession  *self,
+            const char *notice)
+{
+  if (g_strcmp0 (self->notice, notice) == 0)
+    return;
+  g_free (self->notice);
+  self->notice = g_strdup (notice);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTICE]);
+}
 
 void
 cv_session_set_state (CvSession      *self,
                       CvSessionState  state)
 {
+  CvSessionState before = self->state;
+
   if (self->state == state)
     return;
   self->state = state;
+  if (before == CV_SESSION_RECONNECTING && state == CV_SESSION_IN_MEETING)
+    {
+      self->reconnect_attempt = 0;
+      set_notice (self, self->e2ee ? _("Reconnected: you rejoined as a new member; the security code changed.")
+                                   : _("Reconnected: you rejoined the meeting."));
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -58,6 +84,7 @@ cv_session_fail (CvSession *self,
 {
   if (self->state == CV_SESSION_FAILED || self->state == CV_SESSION_LEFT)
     return;
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
   cv_session_set_state (self, CV_SESSION_FAILED);
   cv_security_state_set_state (self->security, CV_E2EE_STATE_NOT_CONNECTED);
   if (self->media != NULL)
@@ -731,6 +758,9 @@ start_media (CvSession   *self,
   cv_media_pipeline_set_test_media (self->media, self->test_media);
   cv_media_pipeline_set_local_media (self->media, self->send_video, self->send_audio, NULL, NULL,
                                      self->display_name);
+  if (self->frame_auth != NULL)
+    cv_media_pipeline_set_auth (self->media, self->frame_auth);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_STREAMS]);
   if (!cv_media_pipeline_set_transport (self->media, self->host, (guint16) port, profile, material,
                                         (guint32) ssrc_base, error))
     return FALSE;
@@ -769,7 +799,9 @@ on_joined (CvSession  *self,
       cv_session_set_state (self, CV_SESSION_IN_MEETING);
       return;
     }
-  cv_session_set_state (self, CV_SESSION_JOINING);
+  /* Rejoining stays "reconnecting" until we are a member again. */
+  if (self->state != CV_SESSION_RECONNECTING)
+    cv_session_set_state (self, CV_SESSION_JOINING);
   if (mls != NULL && json_object_get_boolean_member_with_default (mls, "create_group", FALSE)
       && !cv_session_group_create (self, mls, &error))
     cv_session_fail (self, error);
@@ -789,7 +821,8 @@ on_error (CvSession  *self,
       cv_session_group_on_message (self, "error", message);
       return;
     }
-  if (self->state != CV_SESSION_CONNECTING)
+  if (self->state != CV_SESSION_CONNECTING
+      && !(self->state == CV_SESSION_RECONNECTING && g_str_equal (request, "join")))
     {
       g_message ("the service refused a %s request: %s", request,
                  json_object_get_string_member_with_default (message, "message", code));
@@ -872,6 +905,94 @@ message_cb (CvSignalingClient *client,
     cv_session_group_on_message (self, type, message);
 }
 
+/* ---- reconnecting ---- */
+
+static void connected_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+/* Forgets the meeting as we were in it: the service removes our old leaf,
+ * we come back with a new one; nothing of the old group, its keys or media
+ * is kept. */
+static void
+reset_for_rejoin (CvSession *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->media != NULL)
+    {
+      cv_media_pipeline_stop (self->media);
+      g_clear_object (&self->media);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_STREAMS]);
+    }
+  g_clear_object (&self->frame_auth);
+  g_clear_object (&self->frame_keys);
+  self->frame_keys = cv_frame_keys_new (CV_SFRAME_DEFAULT_SUITE, SFRAME_GRACE_MS, &error);
+  g_assert_no_error (error); /* the default suite always exists */
+  cv_session_group_clear (self);
+  self->committer = FALSE;
+  self->participant_id = -1;
+  g_clear_pointer (&self->previous_members, g_array_unref);
+  g_hash_table_remove_all (self->member_states);
+  g_hash_table_remove_all (self->roster);
+  g_hash_table_remove_all (self->subscribed);
+  g_list_store_remove_all (self->members);
+  update_anyone_recording (self);
+}
+
+static gboolean
+reconnect_cb (gpointer user_data)
+{
+  CvSession *self = user_data;
+
+  self->reconnect_source = 0;
+  if (self->state != CV_SESSION_RECONNECTING)
+    return G_SOURCE_REMOVE;
+  cv_security_state_set_state (self->security, CV_E2EE_STATE_SECURING);
+  cv_signaling_client_connect_async (self->signaling, self->host, self->port, self->fingerprint,
+                                     NULL, connected_cb, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* The next attempt after the backoff, or failure once the time is up. */
+static void
+schedule_reconnect (CvSession    *self,
+                    const GError *last_error)
+{
+  guint delay = reconnect_delays_ms[MIN (self->reconnect_attempt, G_N_ELEMENTS (reconnect_delays_ms) - 1)];
+  gint64 elapsed_ms = (g_get_monotonic_time () - self->reconnect_started) / 1000;
+
+  if (self->reconnect_source != 0)
+    return; /* an attempt is already scheduled */
+  if (elapsed_ms + delay > RECONNECT_GIVE_UP_MS)
+    {
+      g_autoptr (GError) error = g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED,
+                                              _("Could not reconnect to the meeting service: %s"),
+                                              last_error ? last_error->message : _("the connection was closed"));
+      set_notice (self, NULL);
+      cv_session_fail (self, error);
+      return;
+    }
+  g_debug ("reconnecting in %u ms (attempt %u)", delay, self->reconnect_attempt + 1);
+  self->reconnect_attempt++;
+  self->reconnect_source = g_timeout_add (delay, reconnect_cb, self);
+}
+
+static void
+begin_reconnect (CvSession    *self,
+                 const GError *error)
+{
+  g_message ("connection to the meeting service lost (%s): reconnecting",
+             error ? error->message : "closed");
+  self->reconnect_started = g_get_monotonic_time ();
+  self->reconnect_attempt = 0;
+  cv_session_set_state (self, CV_SESSION_RECONNECTING);
+  cv_security_state_set_state (self->security, CV_E2EE_STATE_NOT_CONNECTED);
+  set_notice (self, _("Connection to the meeting service lost. Reconnecting…"));
+  reset_for_rejoin (self);
+  schedule_reconnect (self, error);
+}
+
 static void
 closed_cb (CvSignalingClient *client,
            GError            *error,
@@ -880,11 +1001,29 @@ closed_cb (CvSignalingClient *client,
   CvSession *self = user_data;
   g_autoptr (GError) lost = NULL;
 
-  if (self->state == CV_SESSION_LEFT)
-    return;
-  lost = error ? g_error_copy (error)
-               : g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_PROTOCOL, _("The meeting service closed the connection"));
-  cv_session_fail (self, lost);
+  switch (self->state)
+    {
+    case CV_SESSION_IDLE:
+    case CV_SESSION_LEFT:
+    case CV_SESSION_FAILED:
+      return;
+    case CV_SESSION_JOINING:
+    case CV_SESSION_IN_MEETING:
+      begin_reconnect (self, error);
+      return;
+    case CV_SESSION_RECONNECTING:
+      /* Dropped again before we were back: the next attempt, same backoff. */
+      reset_for_rejoin (self);
+      schedule_reconnect (self, error);
+      return;
+    case CV_SESSION_CONNECTING:
+    default:
+      /* Never joined: nothing to come back to. */
+      lost = error ? g_error_copy (error)
+                   : g_error_new (CV_SESSION_ERROR, CV_SESSION_ERROR_PROTOCOL,
+                                  _("The meeting service closed the connection"));
+      cv_session_fail (self, lost);
+    }
 }
 
 static void
@@ -899,7 +1038,15 @@ connected_cb (GObject      *source,
 
   if (!cv_signaling_client_connect_finish (CV_SIGNALING_CLIENT (source), result, &error))
     {
-      cv_session_fail (self, error);
+      if (self->state == CV_SESSION_RECONNECTING)
+        schedule_reconnect (self, error);
+      else
+        cv_session_fail (self, error);
+      return;
+    }
+  if (self->state != CV_SESSION_CONNECTING && self->state != CV_SESSION_RECONNECTING)
+    {
+      cv_signaling_client_close (CV_SIGNALING_CLIENT (source)); /* left or failed meanwhile */
       return;
     }
 
@@ -965,6 +1112,8 @@ cv_session_leave (CvSession *self)
 
   if (self->state == CV_SESSION_LEFT || self->state == CV_SESSION_IDLE)
     return;
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  set_notice (self, NULL);
   if (cv_signaling_client_is_connected (self->signaling))
     {
       json_object_set_string_member (leave, "type", "leave");
@@ -1169,6 +1318,12 @@ cv_session_get_state (CvSession *self)
   return self->state;
 }
 
+const char *
+cv_session_get_notice (CvSession *self)
+{
+  return self->notice;
+}
+
 CvSecurityState *
 cv_session_get_security (CvSession *self)
 {
@@ -1238,6 +1393,12 @@ cv_session_get_property (GObject    *object,
     case PROP_ANYONE_RECORDING:
       g_value_set_boolean (value, self->anyone_recording);
       break;
+    case PROP_NOTICE:
+      g_value_set_string (value, self->notice);
+      break;
+    case PROP_REMOTE_STREAMS:
+      g_value_set_object (value, cv_session_get_remote_streams (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1250,6 +1411,7 @@ cv_session_dispose (GObject *object)
 
   g_clear_handle_id (&self->frames_source, g_source_remove);
   g_clear_handle_id (&self->self_update_source, g_source_remove);
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
   if (self->media != NULL)
     cv_media_pipeline_stop (self->media);
   g_clear_object (&self->media);
@@ -1279,6 +1441,7 @@ cv_session_finalize (GObject *object)
   CvSession *self = CV_SESSION (object);
 
   g_free (self->display_name);
+  g_free (self->notice);
   g_free (self->host);
   g_free (self->fingerprint);
   g_free (self->number);
@@ -1297,7 +1460,7 @@ cv_session_class_init (CvSessionClass *klass)
   object_class->finalize = cv_session_finalize;
 
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, CV_SESSION_IDLE, CV_SESSION_FAILED, CV_SESSION_IDLE,
+    g_param_spec_int ("state", NULL, NULL, CV_SESSION_IDLE, CV_SESSION_RECONNECTING, CV_SESSION_IDLE,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /* What we announce to the others; set with the setters. */
   properties[PROP_AUDIO_MUTED] =
@@ -1313,6 +1476,14 @@ cv_session_class_init (CvSessionClass *klass)
   properties[PROP_ANYONE_RECORDING] =
     g_param_spec_boolean ("anyone-recording", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* A sentence for the user about the connection, or NULL. */
+  properties[PROP_NOTICE] =
+    g_param_spec_string ("notice", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The GListModel of CvRemoteStream: a new one when media restarts (rejoining). */
+  properties[PROP_REMOTE_STREAMS] =
+    g_param_spec_object ("remote-streams", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The session ended with an error, in words for the user. */

@@ -17,6 +17,10 @@ typedef enum {
   CV_SESSION_IN_MEETING,
   CV_SESSION_LEFT,
   CV_SESSION_FAILED,
+  /* The connection to the service dropped: rejoining as a new member
+   * (between IN_MEETING or JOINING and IN_MEETING again, or FAILED). Note
+   * it sorts after LEFT and FAILED: compare states for equality. */
+  CV_SESSION_RECONNECTING,
 } CvSessionState;
 
 #define CV_SESSION_ERROR (cv_session_error_quark ())
@@ -62,6 +66,14 @@ gboolean         cv_session_join                 (CvSession   *self,
 void             cv_session_leave                (CvSession   *self);
 
 CvSessionState   cv_session_get_state            (CvSession   *self);
+/* A sentence for the user about what happens to the connection ("Connection
+ * to the meeting service lost. Reconnecting…"), or NULL; property "notice".
+ * When the connection drops unexpectedly the session stops its media,
+ * retries with backoff (0.5, 1, 2, 4, 8, 16 s … for about a minute) and
+ * rejoins as a new member: a fresh KeyPackage and leaf, a new security code,
+ * a new media pipeline (cv_session_get_remote_streams() returns a new model,
+ * property "remote-streams" notifies). If it cannot, it fails. */
+const char      *cv_session_get_notice           (CvSession   *self);
 CvSecurityState *cv_session_get_security         (CvSession   *self);
 /* CvMeetingMember items from the MLS tree, by leaf index. */
 GListModel      *cv_session_get_members          (CvSession   *self);

@@ -3,15 +3,19 @@
  * Verification Code, see each other in the MLS member list, decrypt each
  * other's media and chat, and when one leaves the others move to a new epoch
  * and code without it. */
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <netinet/in.h>
 #include <openssl/pem.h>
+#include <sys/socket.h>
 
 #include "cv-meeting-member.h"
 #include "cv-remote-stream.h"
 #include "cv-server.h"
 #include "cv-service-ca.h"
-#include "cv-session.h"
+#include "cv-session-private.h"   /* the sessions' SFrame key rings */
 #include "cv-test-certs.h"
 
 typedef struct {
@@ -438,6 +442,288 @@ test_chat_across_epoch (void)
   service_stop (&service);
 }
 
+/* ---- reconnecting ---- */
+
+/* Our process's TCP sockets connected to the service's port (the client
+ * ends of the sessions' signaling connections). */
+static GArray *
+client_sockets (guint16 service_port)
+{
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
+  DIR *dir = opendir ("/proc/self/fd");
+  struct dirent *entry;
+
+  g_assert_nonnull (dir);
+  while ((entry = readdir (dir)) != NULL)
+    {
+      int fd = atoi (entry->d_name);
+      struct sockaddr_in peer;
+      socklen_t len = sizeof peer;
+
+      if (entry->d_name[0] == '.' || fd == dirfd (dir))
+        continue;
+      if (getpeername (fd, (struct sockaddr *) &peer, &len) == 0 && peer.sin_family == AF_INET
+          && ntohs (peer.sin_port) == service_port)
+        g_array_append_val (fds, fd);
+    }
+  closedir (dir);
+  return fds;
+}
+
+static void
+record_state_cb (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  GString *states = data;
+
+  g_string_append_printf (states, "%d ", cv_session_get_state (CV_SESSION (object)));
+}
+
+static void
+record_notice_cb (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  GPtrArray *notices = data;
+  const char *notice = cv_session_get_notice (CV_SESSION (object));
+
+  if (notice != NULL)
+    g_ptr_array_add (notices, g_strdup (notice));
+}
+
+static gboolean
+chat_at_everyone (CvSession **sessions, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (received_chat[i].text == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+cyd_reconnecting (CvSession **sessions, guint n)
+{
+  return cv_session_get_state (sessions[2]) == CV_SESSION_RECONNECTING;
+}
+
+/* Cyd's TCP connection to the service breaks (shutdown of its socket, as a
+ * network failure would): Cyd says so, goes RECONNECTING, stops its media,
+ * reconnects and rejoins as a new member; the service removes the old
+ * leaf; all three agree on a new code and media and chat flow again. */
+static void
+test_reconnect (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[3];
+  g_autoptr (GArray) before = NULL, after = NULL;
+  g_autoptr (GString) states = g_string_new (NULL);
+  g_autoptr (GPtrArray) notices = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *code = NULL;
+  int cyd_fd = -1;
+  guint16 port;
+
+  service_start (&service);
+  port = cv_server_get_port (service.server);
+  for (guint i = 0; i < 2; i++)
+    sessions[i] = join (&service, names[i]);
+  wait_for (sessions, 2, all_at_same_epoch, 20, "two members at one epoch");
+  before = client_sockets (port);
+  sessions[2] = join (&service, names[2]);
+  wait_for (sessions, 3, all_at_same_epoch, 20, "three members at one epoch");
+  wait_for (sessions, 3, everyone_sees_everyone, 20, "everyone's media at everyone");
+  after = client_sockets (port);
+  g_assert_cmpuint (after->len, ==, before->len + 1);
+  for (guint i = 0; i < after->len; i++)
+    {
+      gboolean old = FALSE;
+      for (guint j = 0; j < before->len; j++)
+        old |= g_array_index (before, int, j) == g_array_index (after, int, i);
+      if (!old)
+        cyd_fd = g_array_index (after, int, i);
+    }
+  g_assert_cmpint (cyd_fd, >=, 0);
+  code = g_strdup (cv_security_state_get_code (cv_session_get_security (sessions[0])));
+  for (guint i = 0; i < 3; i++)
+    g_signal_connect (sessions[i], "chat", G_CALLBACK (chat_epoch_cb), GUINT_TO_POINTER (i));
+  g_signal_connect (sessions[2], "notify::state", G_CALLBACK (record_state_cb), states);
+  g_signal_connect (sessions[2], "notify::notice", G_CALLBACK (record_notice_cb), notices);
+
+  g_assert_cmpint (shutdown (cyd_fd, SHUT_RDWR), ==, 0);
+  wait_for (sessions, 3, cyd_reconnecting, 10, "Cyd to notice the broken connection");
+  g_assert_null (cv_session_get_remote_streams (sessions[2]));  /* media stopped */
+  wait_for (sessions, 3, all_at_same_epoch, 30, "Cyd back as a new member, all three at one epoch");
+
+  g_test_message ("Cyd's states: %s", states->str);
+  g_assert_nonnull (strstr (states->str, "6 3"));   /* RECONNECTING, then IN_MEETING */
+  g_assert_cmpint (CV_SESSION_RECONNECTING, ==, 6);
+  g_assert_cmpuint (notices->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (notices, 0), ==, "Connection to the meeting service lost. Reconnecting…");
+  g_assert_cmpstr (g_ptr_array_index (notices, 1), ==,
+                   "Reconnected: you rejoined as a new member; the security code changed.");
+  g_test_message ("code before %s, after %s", code,
+                  cv_security_state_get_code (cv_session_get_security (sessions[0])));
+  g_assert_cmpstr (cv_security_state_get_code (cv_session_get_security (sessions[0])), !=, code);
+  for (guint i = 1; i < 3; i++)
+    g_assert_cmpstr (cv_security_state_get_code (cv_session_get_security (sessions[i])), ==,
+                     cv_security_state_get_code (cv_session_get_security (sessions[0])));
+  g_assert_cmpint (cv_security_state_get_state (cv_session_get_security (sessions[2])), ==, CV_E2EE_STATE_SECURE_E2EE);
+
+  /* Media and chat flow again, both ways. */
+  wait_for (sessions, 3, everyone_sees_everyone, 30, "everyone's media at everyone after the rejoin");
+  g_assert_true (cv_session_send_chat (sessions[2], "back MARKER-5150", &error));
+  g_assert_no_error (error);
+  g_assert_true (cv_session_send_chat (sessions[0], "welcome back MARKER-5151", &error));
+  g_assert_no_error (error);
+  wait_for (sessions, 3, chat_at_everyone, 10, "chat after the rejoin");
+  g_assert_cmpstr (received_chat[0].text, ==, "Cyd: back MARKER-5150");
+  g_assert_cmpstr (received_chat[2].text, ==, "Ann: welcome back MARKER-5151");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+      g_clear_pointer (&received_chat[i].text, g_free);
+    }
+  service_stop (&service);
+}
+
+/* The service is gone for good: after about a minute of attempts the
+ * session fails with a clear error. (The backoff is the session's own;
+ * the test waits it out.) */
+static void
+failed_quietly_cb (CvSession *session, GError *error, gpointer data)
+{
+  *(GError **) data = g_error_copy (error);
+}
+
+static gboolean
+has_failed (CvSession **sessions, guint n)
+{
+  return cv_session_get_state (sessions[0]) == CV_SESSION_FAILED;
+}
+
+static void
+test_reconnect_gives_up (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[1];
+  GError *failure = NULL;
+  gint64 start;
+
+  service_start (&service);
+  sessions[0] = cv_session_new ("Ann");
+  cv_session_set_media (sessions[0], FALSE, FALSE, TRUE);
+  g_signal_connect (sessions[0], "failed", G_CALLBACK (failed_quietly_cb), &failure);
+  start_join (&service, sessions[0]);
+  wait_for (sessions, 1, all_at_same_epoch, 20, "Ann in the meeting");
+  cv_server_stop (service.server);
+  start = g_get_monotonic_time ();
+  wait_for (sessions, 1, has_failed, 90, "Ann to give up");
+  g_test_message ("gave up after %.1f s: %s", (g_get_monotonic_time () - start) / 1e6, failure->message);
+  g_assert_error (failure, CV_SESSION_ERROR, CV_SESSION_ERROR_REFUSED);
+  g_assert_nonnull (strstr (failure->message, "Could not reconnect"));
+  g_assert_cmpfloat ((g_get_monotonic_time () - start) / 1e6, >, 30);
+  g_assert_null (cv_session_get_notice (sessions[0]));
+  g_error_free (failure);
+  g_object_unref (sessions[0]);
+  service_stop (&service);
+}
+
+/* ---- a leaver cannot decrypt ---- */
+
+/* A test stream of Ann's: a context her pipeline does not use, so that its
+ * CTRs are the test's own. */
+#define TEST_CONTEXT 5
+
+static GBytes *
+ann_frame (CvSession *ann, const char *text)
+{
+  guint8 out[256];
+  gsize len = 0;
+
+  g_assert_cmpint (cv_frame_keys_encrypt (ann->frame_keys, TEST_CONTEXT, (const guint8 *) text, strlen (text),
+                                          out, sizeof out, &len), ==, CV_OK);
+  return g_bytes_new (out, len);
+}
+
+/* Decrypts a copy of frame with keys: CV_OK and the plaintext, or the refusal. */
+static cv_status
+open_frame (CvFrameKeys *keys, GBytes *frame, char **text, guint64 *epoch_bits)
+{
+  gsize len = 0;
+  g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (frame, &len), g_bytes_get_size (frame));
+  gsize offset = 0, plain_len = 0;
+  cv_sframe_frame_info info = { 0 };
+  cv_status st = cv_frame_keys_decrypt (keys, copy, len, &offset, &plain_len, &info);
+
+  if (st == CV_OK)
+    {
+      *text = g_strndup ((const char *) copy + offset, plain_len);
+      *epoch_bits = info.kid & 0xff;
+    }
+  return st;
+}
+
+/* Bob leaves, keeping the SFrame key ring he had (as a leaver who wanted
+ * to listen on would). Frames Ann sent before still open with it; frames
+ * she sends after the epoch that removed him are refused as of an unknown
+ * epoch, while Cyd, who stayed, opens them. */
+static void
+test_leaver_cannot_decrypt (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[3];
+  g_autoptr (CvFrameKeys) bob_keys = NULL;
+  g_autoptr (GBytes) before_1 = NULL, before_2 = NULL, after = NULL;
+  g_autofree char *text = NULL;
+  guint64 epoch, epoch_bits = 0;
+  cv_status st;
+
+  service_start (&service);
+  for (guint i = 0; i < 3; i++)
+    sessions[i] = join (&service, names[i]);
+  wait_for (sessions, 3, all_at_same_epoch, 20, "three members at one epoch");
+  epoch = cv_session_get_epoch (sessions[0]);
+  bob_keys = g_object_ref (sessions[1]->frame_keys);
+
+  before_1 = ann_frame (sessions[0], "before the leave 1");
+  before_2 = ann_frame (sessions[0], "before the leave 2");
+  g_assert_cmpint (open_frame (bob_keys, before_1, &text, &epoch_bits), ==, CV_OK);
+  g_assert_cmpstr (text, ==, "before the leave 1");
+  g_clear_pointer (&text, g_free);
+
+  cv_session_leave (sessions[1]);
+  {
+    CvSession *rest[2] = { sessions[0], sessions[2] };
+    wait_for (rest, 2, all_at_same_epoch, 20, "Ann and Cyd at the epoch without Bob");
+  }
+  g_assert_cmpuint (cv_session_get_epoch (sessions[0]), ==, epoch + 1);
+
+  after = ann_frame (sessions[0], "after the leave");
+  st = open_frame (sessions[2]->frame_keys, after, &text, &epoch_bits);
+  g_assert_cmpint (st, ==, CV_OK);
+  g_assert_cmpstr (text, ==, "after the leave");
+  g_assert_cmpuint (epoch_bits, ==, (epoch + 1) & 0xff);
+  g_clear_pointer (&text, g_free);
+
+  st = open_frame (bob_keys, after, &text, &epoch_bits);
+  g_test_message ("Bob's key ring on a frame of epoch %" G_GUINT64_FORMAT ": %s (%s)", epoch + 1,
+                  cv_status_name (st), cv_status_message ());
+  g_assert_cmpint (st, !=, CV_OK);
+  g_assert_null (text);
+  g_assert_cmpint (cv_frame_keys_reason_for_status (st), ==, CV_FRAME_DROP_REJECTED);
+
+  /* His ring still works for what he was entitled to. */
+  g_assert_cmpint (open_frame (bob_keys, before_2, &text, &epoch_bits), ==, CV_OK);
+  g_assert_cmpstr (text, ==, "before the leave 2");
+  g_assert_cmpuint (epoch_bits, ==, epoch & 0xff);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+    }
+  service_stop (&service);
+}
+
 /* ---- identities ---- */
 
 static GBytes *
@@ -610,5 +896,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/app/session/identities", test_identities);
   g_test_add_func ("/app/session/participant-state", test_participant_state);
   g_test_add_func ("/app/session/chat-across-epoch", test_chat_across_epoch);
+  g_test_add_func ("/app/session/reconnect", test_reconnect);
+  g_test_add_func ("/app/session/leaver-cannot-decrypt", test_leaver_cannot_decrypt);
+  if (g_test_slow ())
+    g_test_add_func ("/app/session/reconnect-gives-up", test_reconnect_gives_up);
   return g_test_run ();
 }
