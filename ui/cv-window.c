@@ -7,6 +7,7 @@
 #include "cv-host.h"
 #include "cv-identity.h"
 #include "cv-meeting-page.h"
+#include "cv-notifier.h"
 #include "cv-session.h"
 #include "cv-shield-button.h"
 #include "cv-start-page.h"
@@ -21,11 +22,15 @@ struct _CvWindow
   CvSession *session;
   char *invite;
   GPtrArray *demo_bots; /* GSubprocess */
+  CvNotifier *notifier;
+  GBinding *recording_binding;
+  char *recordings_folder; /* of the last recording saved */
 
   AdwToastOverlay *toast_overlay;
   AdwWindowTitle *window_title;
   CvShieldButton *shield;
   GtkButton *copy_invite_button;
+  GtkWidget *recording_indicator;
   GtkStack *stack;
   CvStartPage *start_page;
   CvMeetingPage *meeting_page;
@@ -56,8 +61,13 @@ end_meeting (CvWindow *self)
       g_signal_handlers_disconnect_by_data (self->session, self);
       cv_session_leave (self->session);
     }
-  cv_meeting_page_set_session (self->meeting_page, NULL);
+  g_clear_pointer (&self->recording_binding, g_binding_unbind);
+  if (self->meeting_page != NULL)
+    cv_meeting_page_set_session (self->meeting_page, NULL);
+  if (self->notifier != NULL)
+    cv_notifier_watch (self->notifier, NULL, NULL);
   cv_shield_button_set_state (self->shield, NULL);
+  gtk_widget_set_visible (self->recording_indicator, FALSE);
   g_clear_object (&self->session);
   g_clear_pointer (&self->invite, g_free);
   gtk_widget_set_visible (GTK_WIDGET (self->shield), FALSE);
@@ -112,7 +122,58 @@ begin_meeting (CvWindow   *self,
   gtk_widget_set_visible (GTK_WIDGET (self->shield), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->copy_invite_button), TRUE);
   cv_meeting_page_set_session (self->meeting_page, self->session);
+  cv_notifier_watch (self->notifier, cv_session_get_members (self->session),
+                     cv_session_get_security (self->session));
+  /* Everyone sees that someone records, whoever it is. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self->session), "anyone-recording") != NULL)
+    self->recording_binding = g_object_bind_property (self->session, "anyone-recording",
+                                                      self->recording_indicator, "visible",
+                                                      G_BINDING_SYNC_CREATE);
   gtk_stack_set_visible_child (self->stack, GTK_WIDGET (self->meeting_page));
+}
+
+static void
+open_recordings_cb (CvWindow *self)
+{
+  g_autoptr (GFile) folder = NULL;
+  g_autofree char *uri = NULL;
+
+  if (self->recordings_folder == NULL)
+    return;
+  folder = g_file_new_for_path (self->recordings_folder);
+  uri = g_file_get_uri (folder);
+  gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+}
+
+static void
+recording_saved_cb (CvWindow   *self,
+                    const char *path)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  /* Translators: %s is the recording's file name */
+  g_autofree char *text = g_strdup_printf (_("Recording saved as %s"), name);
+  AdwToast *toast = adw_toast_new (text);
+
+  g_free (self->recordings_folder);
+  self->recordings_folder = g_path_get_dirname (path);
+  adw_toast_set_button_label (toast, _("Open Folder"));
+  adw_toast_set_timeout (toast, 10);
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (open_recordings_cb), self, G_CONNECT_SWAPPED);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  cv_notifier_recording_saved (self->notifier, path);
+}
+
+static void
+recording_failed_cb (CvWindow *self,
+                     GError   *error)
+{
+  AdwMessageDialog *dialog;
+
+  /* A failed recording is not a passing remark: it needs an answer. */
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Recording Failed"),
+                                                       error->message));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -170,7 +231,7 @@ cv_window_start_demo (CvWindow *self,
   if (self->invite == NULL)
     return;
   stop_demo (self);
-  self->demo_bots = cv_demo_spawn_bots (self->host, self->session, self->invite, n_bots, &error);
+  self->demo_bots = cv_demo_spawn_bots (self->invite, n_bots, &error);
   if (self->demo_bots == NULL)
     show_toast (self, error->message);
 }
@@ -202,6 +263,8 @@ cv_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CV_TYPE_WINDOW);
   g_clear_object (&self->host);
   g_clear_object (&self->settings);
+  g_clear_object (&self->notifier);
+  g_clear_pointer (&self->recordings_folder, g_free);
 
   G_OBJECT_CLASS (cv_window_parent_class)->dispose (object);
 }
@@ -226,6 +289,9 @@ cv_window_class_init (CvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CvWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, CvWindow, shield);
   gtk_widget_class_bind_template_child (widget_class, CvWindow, copy_invite_button);
+  gtk_widget_class_bind_template_child (widget_class, CvWindow, recording_indicator);
+  gtk_widget_class_bind_template_callback (widget_class, recording_saved_cb);
+  gtk_widget_class_bind_template_callback (widget_class, recording_failed_cb);
   gtk_widget_class_bind_template_callback (widget_class, leave_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_invite_cb);
   gtk_widget_class_bind_template_callback (widget_class, start_meeting_cb);
@@ -240,6 +306,7 @@ cv_window_init (CvWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
+  self->notifier = cv_notifier_new (GTK_WINDOW (self));
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
 }
