@@ -285,6 +285,27 @@ ann_state_seen (CvSession **sessions, guint n)
   return TRUE;
 }
 
+/* Runs the main loop for ms. */
+static void
+settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+ann_media_again (CvSession **sessions, guint n)
+{
+  guint64 audio = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (sessions[1]), "audio-mark"));
+  guint64 video = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (sessions[1]), "video-mark"));
+
+  return frames_from (sessions[1], "Ann", CV_MEDIA_KIND_AUDIO) > audio + 10
+         && frames_from (sessions[1], "Ann", CV_MEDIA_KIND_VIDEO) > video + 3;
+}
+
 static void
 notify_count_cb (GObject *object, GParamSpec *pspec, gpointer data)
 {
@@ -320,6 +341,22 @@ test_participant_state (void)
   wait_for (sessions, 3, ann_state_seen, 10, "Ann muted and recording, at Bob and Cyd");
   g_assert_cmpuint (anyone_notified, ==, 1);
 
+  /* Muted and dark means nothing sent: Bob's counts of Ann's frames stand
+   * still (a few in flight aside). */
+  {
+    guint64 audio, video;
+
+    settle (1000);
+    audio = frames_from (sessions[1], "Ann", CV_MEDIA_KIND_AUDIO);
+    video = frames_from (sessions[1], "Ann", CV_MEDIA_KIND_VIDEO);
+    settle (1500);
+    g_test_message ("while muted and dark, in 1.5 s: %" G_GUINT64_FORMAT " audio, %" G_GUINT64_FORMAT " video frames",
+                    frames_from (sessions[1], "Ann", CV_MEDIA_KIND_AUDIO) - audio,
+                    frames_from (sessions[1], "Ann", CV_MEDIA_KIND_VIDEO) - video);
+    g_assert_cmpuint (frames_from (sessions[1], "Ann", CV_MEDIA_KIND_AUDIO) - audio, <=, 3);
+    g_assert_cmpuint (frames_from (sessions[1], "Ann", CV_MEDIA_KIND_VIDEO) - video, <=, 1);
+  }
+
   /* A late joiner learns it from the state Ann sends when the epoch adds him. */
   sessions[3] = join (&service, names[3]);
   wait_for (sessions, 4, all_at_same_epoch, 20, "four members at one epoch");
@@ -331,6 +368,12 @@ test_participant_state (void)
   g_object_set_data (G_OBJECT (sessions[0]), "want-recording", GINT_TO_POINTER (FALSE));
   wait_for (sessions, 4, ann_state_seen, 10, "Ann unmuted and not recording");
   g_assert_cmpuint (anyone_notified, ==, 2);
+  /* Her media flows again. */
+  g_object_set_data (G_OBJECT (sessions[1]), "audio-mark",
+                     GSIZE_TO_POINTER (frames_from (sessions[1], "Ann", CV_MEDIA_KIND_AUDIO)));
+  g_object_set_data (G_OBJECT (sessions[1]), "video-mark",
+                     GSIZE_TO_POINTER (frames_from (sessions[1], "Ann", CV_MEDIA_KIND_VIDEO)));
+  wait_for (sessions, 4, ann_media_again, 15, "Ann's audio and video at Bob again");
 
   for (guint i = 0; i < 4; i++)
     {
@@ -627,6 +670,66 @@ test_reconnect_gives_up (void)
   service_stop (&service);
 }
 
+/* ---- a standard meeting ---- */
+
+static guint64
+all_frames (CvSession *viewer, CvMediaKind kind)
+{
+  GListModel *streams = cv_session_get_remote_streams (viewer);
+  guint64 frames = 0;
+
+  for (guint i = 0; streams && i < g_list_model_get_n_items (streams); i++)
+    {
+      g_autoptr (CvRemoteStream) s = g_list_model_get_item (streams, i);
+      if (cv_remote_stream_get_kind (s) == kind)
+        frames += cv_remote_stream_get_frames (s);
+    }
+  return frames;
+}
+
+static gboolean
+both_get_media (CvSession **sessions, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (cv_session_get_state (sessions[i]) != CV_SESSION_IN_MEETING
+        || all_frames (sessions[i], CV_MEDIA_KIND_VIDEO) < 3 || all_frames (sessions[i], CV_MEDIA_KIND_AUDIO) < 10)
+      return FALSE;
+  return TRUE;
+}
+
+/* In a standard (not end-to-end encrypted) meeting there are no MLS keys:
+ * the session runs its media without SFrame and both participants see and
+ * hear each other; the shield says the service can see the media. */
+static void
+test_standard_meeting (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[2];
+  g_autofree char *number = NULL, *invite = NULL;
+  g_autoptr (GError) error = NULL;
+
+  service_start (&service);
+  number = cv_server_create_meeting (service.server, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_free (service.invite);
+  service.invite = cv_server_build_invite (service.server, number);
+  for (guint i = 0; i < 2; i++)
+    sessions[i] = join (&service, names[i]);
+  wait_for (sessions, 2, both_get_media, 20, "media both ways in a standard meeting");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_false (cv_session_get_e2ee (sessions[i]));
+      g_assert_cmpint (cv_security_state_get_state (cv_session_get_security (sessions[i])), ==,
+                       CV_E2EE_STATE_TRANSPORT_ONLY);
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+    }
+  service_stop (&service);
+}
+
 /* ---- a leaver cannot decrypt ---- */
 
 /* A test stream of Ann's: a context her pipeline does not use, so that its
@@ -898,6 +1001,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/app/session/chat-across-epoch", test_chat_across_epoch);
   g_test_add_func ("/app/session/reconnect", test_reconnect);
   g_test_add_func ("/app/session/leaver-cannot-decrypt", test_leaver_cannot_decrypt);
+  g_test_add_func ("/app/session/standard-meeting", test_standard_meeting);
   if (g_test_slow ())
     g_test_add_func ("/app/session/reconnect-gives-up", test_reconnect_gives_up);
   return g_test_run ();
