@@ -9,7 +9,8 @@
  *   authority nobody trusts: unverified, and the reason says so. No demo
  *   key is left on disk once the bots started.
  * - requested: a certificate obtained through sign-in + request-certificate
- *   makes its holder verified internally for the others.
+ *   makes its holder verified internally for the others, in-process (Ivy)
+ *   and from a conclave-bot process (`--account jo --password-file`).
  */
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -215,6 +216,9 @@ test_requested (void)
   g_autofree char *accounts_path = g_build_filename (state_dir, "accounts", NULL);
   g_autofree char *identity_dir = g_build_filename (state_dir, "ivy", NULL);
   g_autofree char *hash = cv_accounts_hash_password ("ivy's password", &error);
+  g_autofree char *jo_hash = cv_accounts_hash_password ("jo's password", &error);
+  g_autofree char *password_file = g_build_filename (state_dir, "jo-password", NULL);
+  g_autoptr (GSubprocess) jo = NULL;
   g_autofree char *number = NULL;
   g_autofree char *invite = NULL;
   g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", state_dir);
@@ -225,6 +229,9 @@ test_requested (void)
   g_autoptr (CvSession) viewer = new_session ("Viewer");
 
   g_key_file_set_string (accounts, "ivy", "password", hash);
+  g_key_file_set_string (accounts, "jo", "password", jo_hash);
+  g_assert_true (g_file_set_contents_full (password_file, "jo's password\n", -1, G_FILE_SET_CONTENTS_NONE,
+                                           0600, &error));
   g_assert_true (g_key_file_save_to_file (accounts, accounts_path, &error));
   g_object_set (config, "port", 0, "relay-port", 0, "state-dir", state_dir, "bind", "127.0.0.1",
                 "public-host", "127.0.0.1", "accounts", accounts_path, NULL);
@@ -244,12 +251,18 @@ test_requested (void)
   set_identity_files (ivy, files->certificate_path, files->key_path);
   join (viewer, invite);
   join (ivy, invite);
-  wait_members (viewer, 2, 60);
-  wait_members (ivy, 2, 30);
+  jo = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, BOT_DIR "/conclave-bot", "--meeting", invite,
+                         "--name", "Jo", "--no-video", "--account", "jo", "--password-file", password_file, NULL);
+  g_assert_no_error (error);
+  wait_members (viewer, 3, 60);
+  wait_members (ivy, 3, 30);
 
   /* The service CA names certificates after the account. */
   assert_level (viewer, "ivy", CV_CERTIFICATE_VERIFIED_INTERNAL, "Conclave service CA (127.0.0.1)", NULL);
+  assert_level (viewer, "jo", CV_CERTIFICATE_VERIFIED_INTERNAL, "Conclave service CA (127.0.0.1)", NULL);
   assert_level (ivy, "Viewer", CV_CERTIFICATE_UNVERIFIED, NULL, "no certificate");
+  g_subprocess_force_exit (jo);
+  g_subprocess_wait (jo, NULL, NULL);
 
   cv_session_leave (ivy);
   cv_session_leave (viewer);
