@@ -353,6 +353,35 @@ on_member_state (CvSession  *self,
   update_anyone_recording (self);
 }
 
+/* Our payloads are flat objects. The parser recurses per level, and the
+ * service cannot check what it relays encrypted: refuse deep nesting from a
+ * member before parsing. */
+static gboolean
+json_flat_enough (const char *text,
+                  gsize       len)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (in_string)
+        {
+          if (text[i] == '\\')
+            i++;
+          else if (text[i] == '"')
+            in_string = FALSE;
+        }
+      else if (text[i] == '"')
+        in_string = TRUE;
+      else if ((text[i] == '{' || text[i] == '[') && ++depth > 4)
+        return FALSE;
+      else if ((text[i] == '}' || text[i] == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
 void
 cv_session_application_received (CvSession    *self,
                                  guint32       sender_leaf,
@@ -365,7 +394,7 @@ cv_session_application_received (CvSession    *self,
   JsonObject *object;
   const char *type;
 
-  if (!g_utf8_validate ((const char *) data, (gssize) len, NULL)
+  if (!g_utf8_validate ((const char *) data, (gssize) len, NULL) || !json_flat_enough ((const char *) data, len)
       || !json_parser_load_from_data (parser, (const char *) data, (gssize) len, &error))
     {
       g_message ("dropped an application message from leaf %u that is not JSON", sender_leaf);

@@ -403,6 +403,12 @@ chat_epoch_cb (CvSession *session, const char *from, const char *text, gpointer 
 }
 
 static gboolean
+bob_got_chat (CvSession **sessions, guint n)
+{
+  return received_chat[1].text != NULL;
+}
+
+static gboolean
 bob_and_cyd_got_chat (CvSession **sessions, guint n)
 {
   return received_chat[1].text != NULL && received_chat[2].text != NULL;
@@ -667,6 +673,59 @@ test_reconnect_gives_up (void)
   g_assert_null (cv_session_get_notice (sessions[0]));
   g_error_free (failure);
   g_object_unref (sessions[0]);
+  service_stop (&service);
+}
+
+/* ---- bad application messages ---- */
+
+/* A member (Ann, through the session's own sending path) sends application
+ * data that is not what members expect: not JSON, nested 40000 deep, a
+ * state with a string for a boolean, a chat without text, an unknown type.
+ * Bob drops each (logged), changes nothing, and reads the good chat after. */
+static void
+test_bad_application_messages (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[2];
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) deep = g_string_new (NULL);
+  const char *bad[] = {
+    "not json at all",
+    "{\"type\":\"state\",\"audio_muted\":\"yes\",\"video_on\":true,\"recording\":true}",
+    "{\"type\":\"state\",\"audio_muted\":true}",
+    "{\"type\":\"chat\"}",
+    "{\"type\":\"chat\",\"text\":42}",
+    "{\"no type\":1}",
+    "[1,2,3]",
+    "{\"type\":\"from-the-future\",\"x\":[1]}",
+  };
+
+  service_start (&service);
+  for (guint i = 0; i < 2; i++)
+    {
+      sessions[i] = join (&service, names[i]);
+      g_signal_connect (sessions[i], "chat", G_CALLBACK (chat_epoch_cb), GUINT_TO_POINTER (i));
+    }
+  wait_for (sessions, 2, all_at_same_epoch, 20, "two members at one epoch");
+  /* Deep, but within the service's payload limit (64 KiB of base64). */
+  for (guint i = 0; i < 40000; i++)
+    g_string_append_c (deep, '[');
+  g_assert_true (cv_session_group_send_application (sessions[0], deep->str, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_true (cv_session_group_send_application (sessions[0], bad[i], &error));
+  g_assert_no_error (error);
+  g_assert_true (cv_session_send_chat (sessions[0], "after the bad ones MARKER-9090", &error));
+  wait_for (sessions, 2, bob_got_chat, 10, "the good chat at Bob");
+  g_assert_cmpstr (received_chat[1].text, ==, "Ann: after the bad ones MARKER-9090");
+  g_assert_false (cv_session_get_anyone_recording (sessions[1]));
+  g_assert_cmpint (cv_session_get_state (sessions[1]), ==, CV_SESSION_IN_MEETING);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+      g_clear_pointer (&received_chat[i].text, g_free);
+    }
   service_stop (&service);
 }
 
@@ -1002,6 +1061,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/app/session/reconnect", test_reconnect);
   g_test_add_func ("/app/session/leaver-cannot-decrypt", test_leaver_cannot_decrypt);
   g_test_add_func ("/app/session/standard-meeting", test_standard_meeting);
+  g_test_add_func ("/app/session/bad-application-messages", test_bad_application_messages);
   if (g_test_slow ())
     g_test_add_func ("/app/session/reconnect-gives-up", test_reconnect_gives_up);
   return g_test_run ();
