@@ -61,6 +61,7 @@ struct _CvMediaPipeline
   GstElement *rtpbin;
   GstElement *video_encoder;
   GstElement *video_source;
+  GstElement *video_gate;     /* valve after the encoder */
   GstElement *mute_valve;
   GstElement *mixer;
   GstElement *hello;          /* appsrc of our RTCP hellos */
@@ -415,10 +416,14 @@ apply_video_enabled (CvMediaPipeline *self)
 {
   if (self->video_source == NULL)
     return;
+  g_object_set (self->video_gate, "drop", !self->video_enabled, NULL);
   if (!self->video_enabled)
     {
+      GstStateChangeReturn ret;
+
       gst_element_set_locked_state (self->video_source, TRUE);
-      gst_element_set_state (self->video_source, GST_STATE_NULL);
+      ret = gst_element_set_state (self->video_source, GST_STATE_NULL);
+      GST_INFO_OBJECT (self->video_source, "video off: %s", gst_element_state_change_return_get_name (ret));
     }
   else if (gst_element_is_locked_state (self->video_source))
     {
@@ -443,7 +448,8 @@ build_sender (CvMediaPipeline  *self,
     return FALSE;
 
   /* The self view branches off before scaling for the encoder; its queue
-   * leaks so that a slow UI never holds the camera back. */
+   * leaks so that a slow UI never holds the camera back. The gate after the
+   * encoder drops what is still being encoded when video is turned off. */
   if (video)
     desc = g_strdup_printf (
       "tee name=split "
@@ -451,11 +457,12 @@ build_sender (CvMediaPipeline  *self,
       "! videoconvert ! videoscale ! videorate ! video/x-raw,format=I420,width=640,height=360,framerate=24/1 "
       "! vp8enc name=encoder deadline=1 cpu-used=8 threads=2 lag-in-frames=0 error-resilient=default "
       "  end-usage=cbr target-bitrate=800000 keyframe-max-dist=240 "
+      "! valve name=gate drop=%s "
       "! cvsframeenc name=enc e2ee=%s context=%d ! cvsframepay name=pay pt=%d ssrc=%u "
       "split. ! queue max-size-buffers=1 leaky=downstream ! videorate max-rate=15 "
       "! videoscale ! videoconvert ! video/x-raw,format=RGBA,width=320,pixel-aspect-ratio=1/1 "
       "! appsink name=selfview sync=false max-buffers=1 drop=true",
-      self->e2ee ? "true" : "false", CV_MEDIA_CONTEXT_VIDEO,
+      self->video_enabled ? "false" : "true", self->e2ee ? "true" : "false", CV_MEDIA_CONTEXT_VIDEO,
       self->e2ee ? CV_MEDIA_PT_VIDEO : CV_MEDIA_PT_VIDEO_PLAIN, cv_media_pipeline_get_ssrc (self, kind));
   else
     desc = g_strdup_printf (
@@ -482,6 +489,7 @@ build_sender (CvMediaPipeline  *self,
       gst_app_sink_set_callbacks (GST_APP_SINK (self_view_sink), &callbacks,
                                   g_object_ref (self->self_view), g_object_unref);
       self->video_source = gst_object_ref (source);
+      self->video_gate = gst_bin_get_by_name (GST_BIN (chain), "gate");
     }
   else
     {
@@ -996,6 +1004,7 @@ teardown (CvMediaPipeline *self)
   self->rtcp_started = FALSE;
   gst_clear_object (&self->video_encoder);
   gst_clear_object (&self->video_source);
+  gst_clear_object (&self->video_gate);
   gst_clear_object (&self->mute_valve);
   self->mixer = NULL;
   self->has_speaker = FALSE;
