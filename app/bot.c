@@ -19,6 +19,7 @@
 #include "cv-identity.h"
 #include "cv-invite-link.h"
 #include "cv-meeting-member.h"
+#include "cv-recorder.h"
 #include "cv-remote-stream.h"
 #include "cv-session.h"
 #include "cv-signaling-client.h"
@@ -27,6 +28,8 @@ typedef struct {
   char *name;
   CvSession *session;
   gboolean chat_sent;
+  char *record_path;     /* --record, for the first bot */
+  CvRecorder *recorder;
 } Bot;
 
 /* Seconds between joining and sending --chat. */
@@ -80,6 +83,57 @@ send_chat_cb (gpointer user_data)
 }
 
 static void
+recording_saved_cb (CvRecorder *recorder,
+                    const char *path,
+                    Bot        *bot)
+{
+  bot_print (bot, "recording saved: %s", path);
+}
+
+static void
+recording_failed_cb (CvRecorder *recorder,
+                     GError     *error,
+                     Bot        *bot)
+{
+  bot_print (bot, "recording failed: %s", error->message);
+  cv_session_set_recording (bot->session, FALSE);
+}
+
+/* --record: what we receive (and our own video) from the moment we are in. */
+static void
+start_recording (Bot *bot)
+{
+  GListModel *streams = cv_session_get_remote_streams (bot->session);
+  g_autoptr (GError) error = NULL;
+
+  if (streams == NULL)
+    {
+      bot_print (bot, "recording failed: no media in this meeting");
+      return;
+    }
+  bot->recorder = cv_recorder_new (streams);
+  cv_recorder_set_self_view (bot->recorder, cv_session_get_self_view (bot->session));
+  g_signal_connect (bot->recorder, "saved", G_CALLBACK (recording_saved_cb), bot);
+  g_signal_connect (bot->recorder, "failed", G_CALLBACK (recording_failed_cb), bot);
+  if (!cv_recorder_start (bot->recorder, bot->record_path, &error))
+    {
+      bot_print (bot, "recording failed: %s", error->message);
+      return;
+    }
+  cv_session_set_recording (bot->session, TRUE);
+  bot_print (bot, "recording to %s", bot->record_path);
+}
+
+static void
+stop_recording (Bot *bot)
+{
+  if (bot->recorder == NULL || !cv_recorder_is_recording (bot->recorder))
+    return;
+  cv_recorder_stop (bot->recorder);
+  cv_session_set_recording (bot->session, FALSE);
+}
+
+static void
 state_changed_cb (CvSession  *session,
                   GParamSpec *pspec,
                   Bot        *bot)
@@ -93,6 +147,9 @@ state_changed_cb (CvSession  *session,
       bot->chat_sent = TRUE;
       g_timeout_add_seconds (CHAT_DELAY_S, send_chat_cb, bot);
     }
+  if (cv_session_get_state (session) == CV_SESSION_IN_MEETING && bot->record_path != NULL
+      && bot->recorder == NULL)
+    start_recording (bot);
   if (cv_session_get_state (session) == CV_SESSION_IN_MEETING && !cv_session_get_e2ee (session))
     bot_print (bot, "not end-to-end encrypted: the service can see this meeting's media");
 }
@@ -170,6 +227,7 @@ leave_cb (gpointer user_data)
     {
       Bot *bot = g_ptr_array_index (bots, i);
       report (bot);
+      stop_recording (bot);
       cv_session_leave (bot->session);
       bot_print (bot, "left");
     }
@@ -188,7 +246,9 @@ bot_free (gpointer data)
 {
   Bot *bot = data;
 
+  g_clear_object (&bot->recorder);
   g_clear_object (&bot->session);
+  g_free (bot->record_path);
   g_free (bot->name);
   g_free (bot);
 }
@@ -327,12 +387,6 @@ main (int argc, char *argv[])
       g_printerr ("conclave-bot: %s\n", _("--meeting is required (see --help)"));
       return 2;
     }
-  if (record != NULL)
-    {
-      /* Recording is not implemented yet; say so rather than pretend. */
-      g_printerr ("conclave-bot: %s\n", _("recording is not implemented in this version yet"));
-      return 2;
-    }
   invite = invite_for (server, meeting, fingerprint, &error);
   if (invite == NULL || (link = cv_invite_link_parse (invite, &error)) == NULL)
     {
@@ -387,6 +441,7 @@ main (int argc, char *argv[])
       bot->name = count > 1 ? g_strdup_printf ("%s %d", name ? name : "Bot", i + 1)
                             : g_strdup (name ? name : "Bot");
       bot->session = cv_session_new (bot->name);
+      bot->record_path = i == 0 ? g_strdup (record) : NULL;
       cv_session_set_media (bot->session, !no_video, TRUE, TRUE);
       if (identity_chain != NULL)
         cv_session_set_identity (bot->session, identity_chain, identity_key);
