@@ -46,6 +46,7 @@ typedef struct {
   char *csr_pem;
   GBytes *key_pem;
   guint timeout_id;
+  GSource *cancel_source;
   gulong message_handler;
   gulong closed_handler;
   gboolean done;      /* the task has its result (its callback may still be pending) */
@@ -64,6 +65,11 @@ request_free (Request *r)
 {
   if (r->timeout_id != 0)
     g_source_remove (r->timeout_id);
+  if (r->cancel_source != NULL)
+    {
+      g_source_destroy (r->cancel_source);
+      g_source_unref (r->cancel_source);
+    }
   if (r->client != NULL)
     {
       g_clear_signal_handler (&r->message_handler, r->client);
@@ -101,6 +107,11 @@ stop (GTask *task)
   g_clear_signal_handler (&r->message_handler, r->client);
   g_clear_signal_handler (&r->closed_handler, r->client);
   cv_signaling_client_close (r->client);
+  if (r->cancel_source != NULL)
+    {
+      g_source_destroy (r->cancel_source);
+      g_clear_pointer (&r->cancel_source, g_source_unref);
+    }
   g_clear_handle_id (&r->timeout_id, g_source_remove);
 }
 
@@ -306,6 +317,19 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Cancelled while waiting for the service: hang up at once rather than at
+ * the answer or the timeout. (A GSource, not g_cancellable_connect(), whose
+ * handler may not disconnect itself.) */
+static gboolean
+cancelled_cb (GCancellable *cancellable,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+
+  finish_error (task, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The certificate request was cancelled")));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 connected_cb (GObject      *source,
               GAsyncResult *result,
@@ -379,6 +403,13 @@ cv_certificate_request_async (const char          *host,
   r->client = cv_signaling_client_new ();
   r->timeout_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, REQUEST_TIMEOUT_S, timeout_cb,
                                               g_object_ref (task), g_object_unref);
+  if (cancellable != NULL)
+    {
+      r->cancel_source = g_cancellable_source_new (cancellable);
+      /* The timeout's reference keeps the task alive; this source's dies with it. */
+      g_source_set_callback (r->cancel_source, G_SOURCE_FUNC (cancelled_cb), task, NULL);
+      g_source_attach (r->cancel_source, g_main_context_get_thread_default ());
+    }
   cv_signaling_client_connect_async (r->client, host, port, pinned_fingerprint, cancellable,
                                      connected_cb, g_object_ref (task));
 }

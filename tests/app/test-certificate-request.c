@@ -180,6 +180,36 @@ test_wrong_pin (Fixture *f, gconstpointer data)
   assert_nothing_written (f);
 }
 
+/* Cancelled while waiting for the service: the request ends at once. */
+static void
+test_cancelled (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (CvCertificateRequestFiles) files = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  cv_certificate_request_async ("127.0.0.1", cv_server_get_port (f->server), cv_server_get_fingerprint (f->server),
+                                "ann", "correct horse", f->target_dir, cancellable, done_cb, &result);
+  /* Once the service has our sign-in (its hash keeps the service busy
+   * ~0.1 s): a certificate would follow. */
+  while (result == NULL)
+    {
+      CvServerStats stats;
+
+      cv_server_get_stats (f->server, &stats);
+      if (stats.messages > 0 && !g_cancellable_is_cancelled (cancellable))
+        g_cancellable_cancel (cancellable);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  files = cv_certificate_request_finish (result, &error);
+  g_assert_null (files);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  assert_nothing_written (f);
+}
+
 static void
 test_parse_server (void)
 {
@@ -229,6 +259,7 @@ main (int argc, char *argv[])
   g_test_add ("/certificate-request/unknown-account", Fixture, NULL, fixture_setup, test_unknown_account, fixture_teardown);
   g_test_add ("/certificate-request/no-account", Fixture, NULL, fixture_setup, test_no_account, fixture_teardown);
   g_test_add ("/certificate-request/wrong-pin", Fixture, NULL, fixture_setup, test_wrong_pin, fixture_teardown);
+  g_test_add ("/certificate-request/cancelled", Fixture, NULL, fixture_setup, test_cancelled, fixture_teardown);
   g_test_add_func ("/certificate-request/parse-server", test_parse_server);
   return g_test_run ();
 }
