@@ -1,11 +1,19 @@
 /* cv-identity without GTK: what a user might pick by mistake (garbage,
  * truncated, oversized, empty files) is refused with a clear error and
- * nothing is written; a good import round-trips. */
+ * nothing is written; a good import round-trips; a new key and CSR are an
+ * Ed25519 pair the CSR's self-signature proves; saved identities are 0600;
+ * the demo partner CA vouches for its certificate (and only when trusted). */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <locale.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+
+#include "cv-demo.h"
 #include "cv-identity.h"
 #include "cv-test-certs.h"
 
@@ -157,6 +165,109 @@ test_round_trip (void)
   g_assert_error (error, CV_IDENTITY_ERROR, CV_IDENTITY_ERROR_NOT_A_CA);
 }
 
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+static void
+test_new_key_and_csr (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *csr_pem = NULL;
+  g_autoptr (GBytes) key_pem = NULL;
+  g_autofree char *target = g_build_filename (tmp_dir, "requested", NULL);
+  g_autofree char *cert_path = NULL, *key_path = NULL;
+  g_autoptr (GBytes) read_back = NULL;
+  gsize key_len = 0;
+  const char *key_data;
+  BIO *bio;
+  X509_REQ *req;
+  EVP_PKEY *key;
+  char cn[64] = "";
+
+  g_assert_true (cv_identity_new_key_and_csr ("ann.example", &csr_pem, &key_pem, &error));
+  g_assert_no_error (error);
+
+  bio = BIO_new_mem_buf (csr_pem, -1);
+  req = PEM_read_bio_X509_REQ (bio, NULL, NULL, NULL);
+  BIO_free (bio);
+  g_assert_nonnull (req);
+  /* Signed by the key it carries, which is Ed25519 and the one we keep. */
+  g_assert_cmpint (X509_REQ_verify (req, X509_REQ_get0_pubkey (req)), ==, 1);
+  g_assert_true (EVP_PKEY_is_a (X509_REQ_get0_pubkey (req), "ED25519"));
+  X509_NAME_get_text_by_NID (X509_REQ_get_subject_name (req), NID_commonName, cn, sizeof cn);
+  g_assert_cmpstr (cn, ==, "ann.example");
+  key_data = g_bytes_get_data (key_pem, &key_len);
+  bio = BIO_new_mem_buf (key_data, (int) key_len);
+  key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
+  BIO_free (bio);
+  g_assert_nonnull (key);
+  g_assert_cmpint (EVP_PKEY_eq (key, X509_REQ_get0_pubkey (req)), ==, 1);
+  EVP_PKEY_free (key);
+  X509_REQ_free (req);
+
+  /* Saved readable by the user alone, in a folder of the user alone. */
+  g_assert_true (cv_identity_save ("-----BEGIN CERTIFICATE-----\n", key_pem, target, &cert_path, &key_path, &error));
+  g_assert_no_error (error);
+  g_assert_cmphex (file_mode (cert_path), ==, 0600);
+  g_assert_cmphex (file_mode (key_path), ==, 0600);
+  g_assert_cmphex (file_mode (target), ==, 0700);
+  read_back = cv_identity_read_secret_file (key_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (read_back, key_pem));
+  /* No service CA kept beside an identity that was not requested. */
+  g_assert_null (cv_identity_service_ca_path (cert_path));
+}
+
+static void
+test_secret_file_limit (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *big = g_malloc0 (CV_IDENTITY_MAX_FILE_SIZE + 1);
+  g_autofree char *path = write_file ("big.pem", (const guint8 *) big, CV_IDENTITY_MAX_FILE_SIZE + 1);
+  g_autoptr (GBytes) bytes = cv_identity_read_secret_file (path, &error);
+
+  g_assert_null (bytes);
+  g_assert_error (error, CV_IDENTITY_ERROR, CV_IDENTITY_ERROR_UNREADABLE);
+}
+
+static void
+test_demo_partner_ca (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_build_filename (tmp_dir, "demo", NULL);
+  g_autofree char *identity = g_build_filename (dir, "grace", NULL);
+  g_autofree char *cert = NULL, *key = NULL, *ca = NULL, *subject = NULL;
+  g_autoptr (CvCertificateInfo) trusted = NULL;
+  g_autoptr (CvCertificateInfo) untrusted = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  ca = cv_demo_make_partner_identity (dir, identity, "Grace Hopper", &cert, &key, &error);
+  g_assert_no_error (error);
+  /* Its own name says it is a demo. */
+  subject = cv_identity_check_ca_file (ca, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (subject, "Conclave Demo Partner CA"));
+  g_assert_nonnull (strstr (subject, "not a real authority"));
+  g_assert_cmphex (file_mode (key), ==, 0600);
+
+  {
+    const char *partners[] = { ca, NULL };
+    trusted = cv_identity_load_certificate (cert, partners, NULL, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpint (cv_certificate_info_get_verdict (trusted), ==, CV_CERTIFICATE_VERIFIED_EXTERNAL);
+  g_assert_cmpstr (cv_certificate_info_get_display_name (trusted), ==, "Grace Hopper");
+  untrusted = cv_identity_load_certificate (cert, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cv_certificate_info_get_verdict (untrusted), ==, CV_CERTIFICATE_UNVERIFIED);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -188,6 +299,9 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/identity/bad-files", test_bad_files);
   g_test_add_func ("/identity/round-trip", test_round_trip);
+  g_test_add_func ("/identity/new-key-and-csr", test_new_key_and_csr);
+  g_test_add_func ("/identity/secret-file-limit", test_secret_file_limit);
+  g_test_add_func ("/identity/demo-partner-ca", test_demo_partner_ca);
   status = g_test_run ();
   remove_tree (tmp_dir);
   g_free (tmp_dir);
