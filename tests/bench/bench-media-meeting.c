@@ -289,6 +289,24 @@ watch_streams_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Disconnects what watched the session's streams before `data` goes away:
+ * a "new-frame" may still be queued for the main context. */
+static void
+unwatch_streams (CvSession *session, gpointer data)
+{
+  GListModel *streams = cv_session_get_remote_streams (session);
+
+  if (streams == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (streams, data);
+  for (guint i = 0; i < g_list_model_get_n_items (streams); i++)
+    {
+      g_autoptr (CvRemoteStream) s = g_list_model_get_item (streams, i);
+
+      g_signal_handlers_disconnect_by_data (s, data);
+    }
+}
+
 /* ---- latency: the stamped camera and microphone ---- */
 
 /* 12 blocks of 24 pixels, 24 apart: 564 pixels of the 640-pixel row. */
@@ -646,6 +664,7 @@ bench_media_latency_run (double seconds)
   printf ("  without E2EE: not measured (the session joins every meeting with E2EE; see benchmarks.md)\n");
 
   g_source_remove (watch_id);
+  unwatch_streams (viewer, &lat);
   session_leave (viewer);
   session_leave (sender);
   child_stop (server);
@@ -839,6 +858,7 @@ bench_media_join_run (guint joins)
                 (t.cpu_joining - t.cpu_start) * 1e3, (t.cpu_in_meeting - t.cpu_joining) * 1e3,
                 (t.cpu_first_frame - t.cpu_in_meeting) * 1e3);
       g_source_remove (watch_id);
+      unwatch_streams (t.session, &t);
       session_leave (t.session);
       /* The others commit our removal before the next joiner arrives. */
       spin (2000);
