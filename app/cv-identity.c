@@ -594,6 +594,29 @@ cv_identity_configure_session (CvSession   *session,
   key = cv_identity_read_secret_file (key_path, error);
   if (key == NULL)
     return FALSE;
+  /* Meetings use cipher suite 1, which signs with Ed25519 only: another key
+   * would make the join fail, so the meeting goes ahead unverified instead. */
+  {
+    gsize len = 0;
+    const char *data = g_bytes_get_data (key, &len);
+    g_autoptr (BIO) bio = BIO_new_mem_buf (data, (int) len);
+    g_autoptr (EVP_PKEY) pkey = PEM_read_bio_PrivateKey (bio, NULL, passphrase_cb, NULL);
+
+    ERR_clear_error ();
+    if (pkey == NULL)
+      {
+        g_set_error (error, CV_IDENTITY_ERROR, CV_IDENTITY_ERROR_UNREADABLE,
+                     _("Your private key cannot be read; you join unverified"));
+        return FALSE;
+      }
+    if (!EVP_PKEY_is_a (pkey, "ED25519"))
+      {
+        g_set_error (error, CV_IDENTITY_ERROR, CV_IDENTITY_ERROR_UNSUPPORTED_KEY,
+                     _("Meetings are signed with Ed25519 keys and your certificate has a %s key; you join unverified"),
+                     EVP_PKEY_get0_type_name (pkey));
+        return FALSE;
+      }
+  }
   cv_session_set_identity (session, chain, key);
   return TRUE;
 }

@@ -88,9 +88,10 @@ gboolean           cv_identity_new_key_and_csr  (const char          *common_nam
 
 /* Gives `session` (before it joins) the identity and partner CAs the user
  * chose in `settings` (identity-certificate, identity-key,
- * trusted-partner-cas). Without a usable identity the session keeps its
- * basic credential and the error says why the chosen one was not used; the
- * partner CAs are set either way. */
+ * trusted-partner-cas). Without a usable identity (unreadable, or a key
+ * other than Ed25519, which meetings' cipher suite 1 cannot sign with) the
+ * session keeps its basic credential and the error says why the chosen one
+ * was not used; the partner CAs are set either way. */
 gboolean           cv_identity_configure_session (CvSession          *session,
                                                   GSettings          *settings,
                                                   GError            **error);

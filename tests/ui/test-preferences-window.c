@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cv-accounts.h"
+#include "cv-identity.h"
 #include "cv-preferences-window.h"
 #include "cv-server.h"
 #include "cv-test-certs.h"
@@ -472,6 +473,59 @@ test_request_from_this_computer (Fixture       *f,
   g_assert_nonnull (cv_test_ui_find_message_dialog ());
 }
 
+/* What the window does when a meeting starts: the identity of the settings
+ * goes to the session, or the reason it cannot. */
+static void
+test_identity_for_session (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (tmp_dir, "session-identity", NULL);
+  g_autoptr (CvTestCert) ca = cv_test_cert_new ("Session CA", NULL, NULL, 1, TRUE, NULL, "ED25519");
+  g_autoptr (CvTestCert) ed = cv_test_cert_new ("Ed Member", NULL, NULL, 2, FALSE, ca, "ED25519");
+  g_autoptr (CvTestCert) p256 = cv_test_cert_new ("Pat Member", NULL, NULL, 3, FALSE, ca, "P-256");
+  g_autofree char *ed_cert = NULL, *ed_key = NULL, *p_cert = NULL, *p_key = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  ed_cert = cv_test_cert_write_pem (ed, dir, "ed.pem");
+  ed_key = cv_test_cert_write_key (ed, dir, "ed.key", NULL);
+  p_cert = cv_test_cert_write_pem (p256, dir, "p.pem");
+  p_key = cv_test_cert_write_key (p256, dir, "p.key", NULL);
+
+  /* No identity: a basic credential, nothing to say. */
+  {
+    g_autoptr (CvSession) session = cv_session_new ("Ann");
+    g_assert_true (cv_identity_configure_session (session, f->settings, &error));
+    g_assert_no_error (error);
+  }
+  g_settings_set_string (f->settings, "identity-key", ed_key);
+  g_settings_set_string (f->settings, "identity-certificate", ed_cert);
+  {
+    g_autoptr (CvSession) session = cv_session_new ("Ann");
+    g_assert_true (cv_identity_configure_session (session, f->settings, &error));
+    g_assert_no_error (error);
+  }
+  /* A key suite 1 cannot sign with: unverified, and why. */
+  g_settings_set_string (f->settings, "identity-key", p_key);
+  g_settings_set_string (f->settings, "identity-certificate", p_cert);
+  {
+    g_autoptr (CvSession) session = cv_session_new ("Ann");
+    g_assert_false (cv_identity_configure_session (session, f->settings, &error));
+    g_assert_error (error, CV_IDENTITY_ERROR, CV_IDENTITY_ERROR_UNSUPPORTED_KEY);
+    g_assert_nonnull (strstr (error->message, "Ed25519"));
+    g_clear_error (&error);
+  }
+  /* A key file that went away. */
+  g_assert_cmpint (g_unlink (ed_key), ==, 0);
+  g_settings_set_string (f->settings, "identity-key", ed_key);
+  g_settings_set_string (f->settings, "identity-certificate", ed_cert);
+  {
+    g_autoptr (CvSession) session = cv_session_new ("Ann");
+    g_assert_false (cv_identity_configure_session (session, f->settings, &error));
+    g_assert_nonnull (error);
+  }
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -514,6 +568,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/preferences/chosen-device-kept", test_chosen_device_kept);
   g_test_add ("/preferences/identity-import", Fixture, NULL, fixture_setup, test_identity_import, fixture_teardown);
   g_test_add ("/preferences/partner-cas", Fixture, NULL, fixture_setup, test_partner_cas, fixture_teardown);
+  g_test_add ("/preferences/identity-for-session", Fixture, NULL, fixture_setup, test_identity_for_session,
+              fixture_teardown);
   g_test_add ("/preferences/request-dialog", Fixture, NULL, fixture_setup, test_request_dialog, fixture_teardown);
   g_test_add ("/preferences/request-certificate", Fixture, NULL, fixture_setup, test_request_certificate, fixture_teardown);
   g_test_add ("/preferences/request-from-this-computer", Fixture, NULL, fixture_setup,
