@@ -409,6 +409,27 @@ self_view_sample_cb (GstAppSink *sink,
   return GST_FLOW_OK;
 }
 
+/* At most SELF_VIEW_FPS frames a second reach the self view, by the wall
+ * clock (a restarted or late source's timestamps do not matter), before
+ * anything is scaled. */
+#define SELF_VIEW_FPS 15
+
+static GstPadProbeReturn
+self_view_throttle_cb (GstPad          *pad,
+                       GstPadProbeInfo *info,
+                       gpointer         user_data)
+{
+  gint64 *next_us = user_data; /* only the queue's streaming thread touches it */
+  gint64 now = g_get_monotonic_time ();
+
+  if (now < *next_us)
+    return GST_PAD_PROBE_DROP;
+  /* The next slot, not now + period, so a 24 fps source gives 15, not 12;
+   * never a slot in the past, so a pause does not allow a burst. */
+  *next_us = MAX (*next_us + G_USEC_PER_SEC / SELF_VIEW_FPS, now);
+  return GST_PAD_PROBE_OK;
+}
+
 /* Stops the video source (a camera is released: its element goes to NULL)
  * or starts it again with the pipeline. */
 static void
@@ -459,7 +480,7 @@ build_sender (CvMediaPipeline  *self,
       "  end-usage=cbr target-bitrate=800000 keyframe-max-dist=240 "
       "! valve name=gate drop=%s "
       "! cvsframeenc name=enc e2ee=%s context=%d ! cvsframepay name=pay pt=%d ssrc=%u "
-      "split. ! queue max-size-buffers=1 leaky=downstream ! videorate max-rate=15 "
+      "split. ! queue name=selfq max-size-buffers=1 leaky=downstream "
       "! videoscale ! videoconvert ! video/x-raw,format=RGBA,width=320,pixel-aspect-ratio=1/1 "
       "! appsink name=selfview sync=false max-buffers=1 drop=true",
       self->video_enabled ? "false" : "true", self->e2ee ? "true" : "false", CV_MEDIA_CONTEXT_VIDEO,
@@ -484,6 +505,11 @@ build_sender (CvMediaPipeline  *self,
     {
       GstAppSinkCallbacks callbacks = { .new_sample = self_view_sample_cb };
       g_autoptr (GstElement) self_view_sink = gst_bin_get_by_name (GST_BIN (chain), "selfview");
+      g_autoptr (GstElement) self_view_queue = gst_bin_get_by_name (GST_BIN (chain), "selfq");
+      g_autoptr (GstPad) throttled = gst_element_get_static_pad (self_view_queue, "src");
+
+      gst_pad_add_probe (throttled, GST_PAD_PROBE_TYPE_BUFFER, self_view_throttle_cb,
+                         g_new0 (gint64, 1), g_free);
 
       self->video_encoder = gst_bin_get_by_name (GST_BIN (chain), "encoder");
       gst_app_sink_set_callbacks (GST_APP_SINK (self_view_sink), &callbacks,

@@ -489,7 +489,7 @@ test_mute_and_video_off (void)
   n = packets_during (&sent.audio, 1000);
   g_test_message ("audio packets in 1 s while muted: %d", n);
   g_assert_cmpint (n, ==, 0);
-  g_assert_cmpint (packets_during (&sent.video, 500), >, 0);
+  g_assert_cmpint (packets_during (&sent.video, 1500), >, 0);
   /* Unmuted, Bob hears her again. */
   cv_media_pipeline_set_audio_muted (alice.media, FALSE);
   audio.n = frames_of (&bob, CV_MEDIA_KIND_AUDIO) + 10;
@@ -505,7 +505,7 @@ test_mute_and_video_off (void)
   g_test_message ("video packets in 1 s with video off: %d", n);
   g_assert_cmpint (n, ==, 0);
   g_assert_cmpuint (cv_remote_stream_get_frames (self_view), ==, self_frames);
-  g_assert_cmpint (packets_during (&sent.audio, 500), >, 0);
+  g_assert_cmpint (packets_during (&sent.audio, 1500), >, 0);
 
   /* Back on: the camera runs again (self view), Alice sends, and Bob
    * decodes frames that left after it (a keyframe was asked for). */
@@ -554,14 +554,14 @@ test_self_view (void)
   g_assert_true (run_until (self_view_has, &first, 5000));
   n = cv_remote_stream_get_frames (self_view);
   start = g_get_monotonic_time ();
-  run_for (2000);
+  run_for (3000);
   n = cv_remote_stream_get_frames (self_view) - n;
   seconds = (g_get_monotonic_time () - start) / 1e6;
   g_test_message ("self view: %" G_GUINT64_FORMAT " frames in %.2f s", n, seconds);
-  /* Throttled to 15 a second from a 24 fps source (one frame of slack for
-   * where the window falls). */
+  /* Throttled to 15 a second by the wall clock from a 24 fps source
+   * (unthrottled would be 72); a frame or two of slack for the window. */
   g_assert_cmpuint (n, >=, 5);
-  g_assert_cmpfloat (n, <=, 15 * seconds + 1);
+  g_assert_cmpfloat (n, <=, 15 * seconds + 2);
 
   frame = cv_remote_stream_dup_last_sample (self_view);
   g_assert_nonnull (frame);
@@ -618,7 +618,7 @@ test_playback (void)
   /* Alice's and Carol's tones arrive and are mixed. */
   cv_relay_subscribe (relay, bob.id, ssrc_of (&alice, CV_MEDIA_KIND_AUDIO), TRUE);
   cv_relay_subscribe (relay, bob.id, ssrc_of (&carol, CV_MEDIA_KIND_AUDIO), TRUE);
-  g_assert_true (run_until (played_level_above, &loud, 5000));
+  g_assert_true (run_until (played_level_above, &loud, 10000));
   run_for (1000);
   g_test_message ("mixed level of two 440 Hz tones: %.3f (each alone about 0.19)",
                   cv_media_pipeline_get_played_level (bob.media));
