@@ -1,23 +1,25 @@
 /* CvRecorder: local recording of a meeting to WebM (docs/recording.md).
  *
- *   appsrc (self view) ─┐
- *   appsrc (video) ─────┼ compositor (grid) ─ VP8 ──┐
- *   black background ───┘                           webmmux ─ filesink
- *   appsrc (audio) ─────┬ audiomixer ─ Opus ────────┘
- *   silence ────────────┘
+ *   appsrc ─ convert (self view) ─┐
+ *   appsrc ─ convert (video) ─────┼ compositor (grid) ─ VP8 ──┐
+ *   black background ─────────────┘                           webmmux ─ filesink
+ *   appsrc (audio) ───────────────┬ audiomixer ─ Opus ────────┘
+ *   silence ──────────────────────┘
  *
  * A pipeline of its own, fed by sinks on the CvRemoteStreams: the receive
  * threads only copy a buffer header into a leaky appsrc, so a lagging
- * recorder drops frames instead of stalling the meeting. Samples are
+ * recorder drops frames instead of stalling the meeting. Each video input
+ * converts its small frames to I420 on its own thread, so the compositor
+ * blends and hands over I420 at 720p without a full-frame conversion. Samples are
  * stamped with the recorder's running time on arrival: the file's time is
  * wall time, and a stream that pauses or joins late leaves no hole.
  * The live background sources keep both aggregators (and so the file)
  * going while nobody sends anything.
  *
- * The muxer writes clusters as it goes (and a keyframe every two seconds
- * starts one), so a killed process or a full disk leaves a file that plays
- * up to the last cluster written; a clean stop also writes the duration
- * and the cues for seeking.
+ * The muxer writes each frame as it comes (and a keyframe every two
+ * seconds starts a cluster), unbuffered, so a killed process or a full disk
+ * leaves a file that plays up to the last frame written; a clean stop also
+ * writes the duration and the cues for seeking.
  */
 #include "config.h"
 
@@ -57,6 +59,7 @@ typedef struct {
   CvRemoteStream *stream;
   CvMediaKind kind;
   GstElement *appsrc;
+  GstElement *convert;    /* video: to I420 on this input's thread */
   GstPad *aggregator_pad;
   guint sink_id;
   /* Used by the stream's thread only. */
@@ -169,9 +172,15 @@ input_new (CvRecorder     *self,
                 "min-latency", (gint64) 0, "max-latency", (gint64) INPUT_QUEUE_TIME,
                 "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM, NULL);
   gst_bin_add (GST_BIN (self->pipeline), gst_object_ref (in->appsrc));
+  if (video)
+    {
+      in->convert = gst_element_factory_make ("videoconvert", NULL);
+      gst_bin_add (GST_BIN (self->pipeline), gst_object_ref (in->convert));
+      gst_element_link (in->appsrc, in->convert);
+    }
 
   in->aggregator_pad = gst_element_request_pad_simple (aggregator, "sink_%u");
-  srcpad = gst_element_get_static_pad (in->appsrc, "src");
+  srcpad = gst_element_get_static_pad (in->convert ? in->convert : in->appsrc, "src");
   if (gst_pad_link (srcpad, in->aggregator_pad) != GST_PAD_LINK_OK)
     GST_ERROR_OBJECT (self->pipeline, "cannot link the input of stream %u", cv_remote_stream_get_ssrc (stream));
   /* Tiles keep their shape; at the end of the file, their last frame. */
@@ -180,6 +189,8 @@ input_new (CvRecorder     *self,
       gst_util_set_object_arg (G_OBJECT (in->aggregator_pad), "sizing-policy", "keep-aspect-ratio");
       g_object_set (in->aggregator_pad, "repeat-after-eos", TRUE, NULL);
     }
+  if (in->convert)
+    gst_element_sync_state_with_parent (in->convert);
   gst_element_sync_state_with_parent (in->appsrc);
 
   in->sink_id = cv_remote_stream_add_sink (stream, stream_sample_cb, in, NULL);
@@ -207,10 +218,16 @@ input_free (Input *in)
 
       gst_element_set_state (in->appsrc, GST_STATE_NULL);
       gst_bin_remove (GST_BIN (self->pipeline), in->appsrc);
+      if (in->convert)
+        {
+          gst_element_set_state (in->convert, GST_STATE_NULL);
+          gst_bin_remove (GST_BIN (self->pipeline), in->convert);
+        }
       gst_element_release_request_pad (aggregator, in->aggregator_pad);
     }
   gst_object_unref (in->aggregator_pad);
   gst_object_unref (in->appsrc);
+  gst_clear_object (&in->convert);
   gst_clear_caps (&in->audio_caps);
   g_object_unref (in->stream);
   g_free (in);
@@ -440,13 +457,12 @@ cv_recorder_start (CvRecorder *self,
    * other, and on a busy machine two cost ten times the CPU of one. */
   desc = g_strdup_printf (
     "compositor name=video background=black latency=%" G_GUINT64_FORMAT " "
-    "! video/x-raw,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 "
-    "! videoconvert ! video/x-raw,format=I420 "
+    "! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 "
     "! queue max-size-buffers=0 max-size-bytes=0 max-size-time=%" G_GUINT64_FORMAT " leaky=downstream "
     "! vp8enc deadline=1 cpu-used=16 threads=1 lag-in-frames=0 end-usage=cbr target-bitrate=1500000 "
     "  keyframe-max-dist=%d "
-    "! queue ! webmmux name=mux streamable=false ! filesink name=file "
-    "videotestsrc is-live=true pattern=black ! video/x-raw,width=16,height=16,framerate=%d/1 ! video. "
+    "! queue ! webmmux name=mux streamable=false ! filesink name=file buffer-mode=unbuffered "
+    "videotestsrc is-live=true pattern=black ! video/x-raw,format=I420,width=16,height=16,framerate=%d/1 ! video. "
     "audiomixer name=audio latency=%" G_GUINT64_FORMAT " "
     "! audio/x-raw,format=F32LE,rate=48000,channels=1 ! audioconvert ! opusenc bitrate=48000 "
     "! queue ! mux. "

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Local recording by conclave-bot --record against a real conclave-server:
-# Ann records and leaves cleanly, Cyd records and is killed (SIGKILL), Bob
-# only sends. Both files must play: gst-discoverer-1.0 finds a VP8 video
-# and an Opus audio stream, they decode to frames, and the audio holds the
-# others' tones rather than silence. Ann's clean file also has a duration.
+# Ann records and leaves (--leave-after), Bob records and is stopped with
+# SIGTERM, Cyd records and is killed (SIGKILL). Every file must play:
+# gst-discoverer-1.0 finds a VP8 video and an Opus audio stream, they decode
+# to frames, and the audio holds the others' tones rather than silence. The
+# cleanly stopped files also have a duration.
 set -euo pipefail
 
 server=$1 bot=$2
@@ -19,7 +20,7 @@ for _ in $(seq 1 50); do grep -q '^Invite:' "$work/server.log" && break; sleep 0
 invite=$(awk '/^Invite:/ {print $2}' "$work/server.log")
 [ -n "$invite" ] || { cat "$work/server.log"; fail "the service printed no invite"; }
 
-"$bot" --meeting "$invite" --name Bob --leave-after 18 >"$work/Bob.log" 2>&1 &
+"$bot" --meeting "$invite" --name Bob --record "$work/Bob.webm" >"$work/Bob.log" 2>&1 &
 bob=$!
 sleep 0.5
 "$bot" --meeting "$invite" --name Ann --leave-after 15 --record "$work/rec/Ann.webm" >"$work/Ann.log" 2>&1 &
@@ -31,15 +32,18 @@ cyd=$!
 for _ in $(seq 1 100); do grep -q 'recording to' "$work/Cyd.log" && break; sleep 0.1; done
 sleep 8
 kill -KILL "$cyd"
-wait "$ann" "$bob" || true
+wait "$ann" || true
+kill -TERM "$bob"
+wait "$bob" || true
 
 for n in Ann Bob Cyd; do echo "--- $n"; grep -vE 'received from|^$' "$work/$n.log" || true; grep 'received from' "$work/$n.log" | tail -2 || true; done
 
 grep -q "Ann: recording to $work/rec/Ann.webm" "$work/Ann.log" || fail "Ann did not start recording"
 grep -q "Ann: recording saved: $work/rec/Ann.webm" "$work/Ann.log" || fail "Ann did not save her recording"
+grep -q "Bob: recording saved: $work/Bob.webm" "$work/Bob.log" || fail "Bob did not save his recording on SIGTERM"
 grep -q "Cyd: recording to $work/Cyd.webm" "$work/Cyd.log" || fail "Cyd did not start recording"
 if grep -q "recording saved" "$work/Cyd.log"; then fail "Cyd was killed, yet says saved"; fi
-if grep -q "recording failed" "$work/Ann.log" "$work/Cyd.log"; then fail "a recording failed"; fi
+if grep -q "recording failed" "$work/Ann.log" "$work/Bob.log" "$work/Cyd.log"; then fail "a recording failed"; fi
 
 # Frames a file decodes to, counted at the sink.
 frames () {
@@ -75,7 +79,10 @@ check_file () {
 # machine loaded far beyond its cores makes the recorder lag and drop
 # (seen: 8 s of Ann's 13 at a load of 20 on 2 cores): the bounds leave room.
 check_file Ann "$work/rec/Ann.webm" 60
-duration=$(gst-discoverer-1.0 "$work/rec/Ann.webm" | sed -n 's/.*Duration: 0:00:\([0-9]*\)\..*/\1/p')
-[ "${duration:-0}" -ge 5 ] || fail "Ann's clean recording says its duration is ${duration:-none} s"
+check_file Bob "$work/Bob.webm" 60
+for who in Ann:rec/Ann Bob:Bob; do
+  duration=$(gst-discoverer-1.0 "$work/${who#*:}.webm" | sed -n 's/.*Duration: 0:00:\([0-9]*\)\..*/\1/p')
+  [ "${duration:-0}" -ge 5 ] || fail "${who%%:*}'s clean recording says its duration is ${duration:-none} s"
+done
 check_file Cyd "$work/Cyd.webm" 30
 echo "recording: ok"
