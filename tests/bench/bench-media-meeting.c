@@ -10,7 +10,8 @@
  *          each decoded frame, and the burst's onset from each decoded audio
  *          buffer's level: glass-to-glass and mouth-to-ear, both clocks this
  *          process's monotonic clock, through capture, VP8/Opus, SFrame, RTP,
- *          SRTP, the relay, the jitter buffer (100 ms) and decoding.
+ *          SRTP, the relay, the jitter buffer and decoding; in an E2EE
+ *          meeting and, in alternation, a standard one (no SFrame).
  * receive  Four conclave-bots send video and audio; this process receives
  *          them (sending only a test tone, so the relay learns its address):
  *          CPU seconds per wall second of the whole process, against the
