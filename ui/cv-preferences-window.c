@@ -486,6 +486,8 @@ cv_preferences_window_request_certificate (CvPreferencesWindow *self,
 
   g_cancellable_cancel (self->request_cancellable);
   g_clear_object (&self->request_cancellable);
+  /* Offered again next time; the password is not kept. */
+  g_settings_set_string (self->settings, "identity-account", account);
 
   server_name = g_strstrip (g_strdup (server ? server : ""));
   if (*server_name == '\0')
@@ -546,6 +548,7 @@ request_activated_cb (CvPreferencesWindow *self)
                                                 "account there. Leave the service empty for meetings hosted on "
                                                 "this computer, which needs no account."));
   g_autofree char *default_server = g_settings_get_string (self->settings, "default-server");
+  g_autofree char *last_account = g_settings_get_string (self->settings, "identity-account");
   GtkWidget *list = gtk_list_box_new ();
   GtkWidget *server = adw_entry_row_new ();
   GtkWidget *account = adw_entry_row_new ();
@@ -556,7 +559,7 @@ request_activated_cb (CvPreferencesWindow *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (server), _("Meeting service (HOST:PORT or an invite link)"));
   gtk_editable_set_text (GTK_EDITABLE (server), default_server);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (account), _("Account"));
-  gtk_editable_set_text (GTK_EDITABLE (account), g_get_user_name ());
+  gtk_editable_set_text (GTK_EDITABLE (account), *last_account ? last_account : g_get_user_name ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (password), _("Password"));
   gtk_list_box_append (GTK_LIST_BOX (list), server);
   gtk_list_box_append (GTK_LIST_BOX (list), account);

@@ -35,6 +35,7 @@ fixture_setup (Fixture       *f,
   g_settings_reset (f->settings, "identity-certificate");
   g_settings_reset (f->settings, "identity-key");
   g_settings_reset (f->settings, "trusted-partner-cas");
+  g_settings_reset (f->settings, "identity-account");
   f->window = CV_PREFERENCES_WINDOW (cv_preferences_window_new (NULL));
   gtk_window_present (GTK_WINDOW (f->window));
   cv_test_ui_wait_mapped (GTK_WIDGET (f->window));
@@ -450,6 +451,11 @@ test_request_certificate (Fixture       *f,
 
   g_assert_true (request_and_wait (f, invite, "ann", "s3cret"));
   g_assert_null (cv_test_ui_find_message_dialog ());
+  /* The account is offered again next time; the password is kept nowhere. */
+  {
+    g_autofree char *account = g_settings_get_string (f->settings, "identity-account");
+    g_assert_cmpstr (account, ==, "ann");
+  }
   assert_identity_verified_internally (f);
   g_assert_nonnull (cv_test_ui_find_row (GTK_WIDGET (f->window), "ann"));
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (f->window), "identity");
