@@ -328,9 +328,11 @@ items_changed_cb (GListModel *model,
     sync_inputs (self);
 }
 
-/* Ends recording: no more samples, the pipeline down. */
+/* Ends recording: no more samples, the pipeline down. notify: whether
+ * "recording" had been announced. */
 static void
-teardown (CvRecorder *self)
+teardown (CvRecorder *self,
+          gboolean    notify)
 {
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_hash_table_remove_all (self->inputs);
@@ -338,7 +340,8 @@ teardown (CvRecorder *self)
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
   self->compositor = self->mixer = self->filesink = NULL;
   gst_clear_object (&self->pipeline);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDING]);
+  if (notify)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDING]);
 }
 
 /* The last line of a GStreamer error's debug text is the system's reason
@@ -380,7 +383,7 @@ fail (CvRecorder   *self,
                          _("Recording stopped because of an error (%s). "
                            "What was recorded so far is saved in %s."), reason, self->path);
 
-  teardown (self);
+  teardown (self, TRUE);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
 }
 
@@ -504,7 +507,7 @@ cv_recorder_start (CvRecorder *self,
         gst_message_parse_error (message, &gst_error, NULL);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot record to %s: %s"), path,
                    gst_error ? gst_error->message : _("the recording pipeline did not start"));
-      teardown (self);
+      teardown (self, FALSE);
       return FALSE;
     }
   GST_INFO ("recording to %s", path);
@@ -545,7 +548,7 @@ cv_recorder_stop (CvRecorder *self)
     GST_WARNING ("recording %s: the muxer did not finish in time; the file has no index", self->path);
 
   path = g_strdup (self->path);
-  teardown (self);
+  teardown (self, TRUE);
   GST_INFO ("saved %s", path);
   g_signal_emit (self, signals[SIGNAL_SAVED], 0, path);
 }

@@ -341,6 +341,26 @@ test_make_path (void)
   g_rmdir (dir);
 }
 
+/* A place that cannot be written: an error in words, nothing started. */
+static void
+test_cannot_write (void)
+{
+  g_autoptr (GListStore) streams = g_list_store_new (CV_TYPE_REMOTE_STREAM);
+  g_autoptr (CvRecorder) recorder = NULL;
+  g_autoptr (GError) error = NULL;
+  Events ev = { 0 };
+
+  recorder = recorder_new (G_LIST_MODEL (streams), &ev);
+  g_assert_false (cv_recorder_start (recorder, "/dev/null/recordings/x.webm", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+  g_assert_true (g_str_has_prefix (error->message, "Cannot create the recordings folder /dev/null/recordings"));
+  g_assert_false (cv_recorder_is_recording (recorder));
+  g_assert_cmpuint (ev.recording_notifies, ==, 0);
+  cv_recorder_stop (recorder);
+  g_assert_null (ev.saved);
+  events_clear (&ev);
+}
+
 #define BLUE 0x0000ff
 #define RED 0xff0000
 #define GREEN 0x00ff00
@@ -612,6 +632,7 @@ main (int argc, char *argv[])
   gst_init (&argc, &argv);
 
   g_test_add_func ("/recorder/make-path", test_make_path);
+  g_test_add_func ("/recorder/cannot-write", test_cannot_write);
   g_test_add_func ("/recorder/grid", test_grid);
   g_test_add_func ("/recorder/killed", test_killed);
   g_test_add_func ("/recorder/file-too-large", test_file_too_large);
