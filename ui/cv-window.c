@@ -231,7 +231,7 @@ cv_window_start_demo (CvWindow *self,
   if (self->invite == NULL)
     return;
   stop_demo (self);
-  self->demo_bots = cv_demo_spawn_bots (self->invite, n_bots, &error);
+  self->demo_bots = cv_demo_spawn_bots (self->host, self->session, self->invite, n_bots, &error);
   if (self->demo_bots == NULL)
     show_toast (self, error->message);
 }
