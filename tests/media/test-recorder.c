@@ -438,8 +438,8 @@ test_grid (void)
 
   /* The frame half-way between the last change and the end. */
   decode (path, 3250 * GST_MSECOND, &d);
-  /* 4 s at 24 frames per second, less what a loaded machine may drop. */
-  g_assert_cmpint (d.video_frames, >=, 60);
+  /* 4 s at 24 frames per second; a loaded machine may drop up to half. */
+  g_assert_cmpint (d.video_frames, >=, 48);
   /* No more than the time it ran (a loaded machine stretches the 4 s). */
   g_assert_cmpint (d.video_frames, <=, (recorded_s + 0.2) * 24);
   g_assert_cmpint (d.audio_samples, <=, (recorded_s + 0.2) * 48000);
