@@ -391,7 +391,7 @@ test_grid (void)
   Decoded d;
   guint pos;
   double cpu_start, cpu_idle, cpu_recording, recorded_s;
-  gint64 started;
+  gint64 started, stop_began;
 
   g_list_store_append (streams, red->stream);
   g_list_store_append (streams, tone->stream);
@@ -424,8 +424,10 @@ test_grid (void)
   g_list_store_remove (streams, pos);
   run_for (1500);
 
+  stop_began = g_get_monotonic_time ();
   cv_recorder_stop (recorder);
   recorded_s = (g_get_monotonic_time () - started) / 1e6;
+  g_test_message ("cv_recorder_stop took %.0f ms", (g_get_monotonic_time () - stop_began) / 1e3);
   cpu_recording = cpu_seconds () - cpu_start;
   g_test_message ("CPU of recording 3 tiles + 2 audio streams at 720p: %.0f%% of a core "
                   "(%.2f s over 4 s, less %.2f s/s for the test sources)",
