@@ -469,13 +469,17 @@ build_sender (CvMediaPipeline  *self,
     return FALSE;
 
   /* The self view branches off before scaling for the encoder; its queue
-   * leaks so that a slow UI never holds the camera back. The gate after the
-   * encoder drops what is still being encoded when video is turned off. */
+   * leaks so that a slow UI never holds the camera back. videorate only
+   * drops (a faster camera): made to fill gaps it would encode a duplicate
+   * for every frame missed while video was off, stalling the camera behind
+   * them. The gate after the encoder drops what is still being encoded when
+   * video is turned off. */
   if (video)
     desc = g_strdup_printf (
       "tee name=split "
       "! queue max-size-buffers=2 leaky=downstream "
-      "! videoconvert ! videoscale ! videorate ! video/x-raw,format=I420,width=640,height=360,framerate=24/1 "
+      "! videoconvert ! videoscale ! videorate drop-only=true "
+      "! video/x-raw,format=I420,width=640,height=360,framerate=24/1 "
       "! vp8enc name=encoder deadline=1 cpu-used=8 threads=2 lag-in-frames=0 error-resilient=default "
       "  end-usage=cbr target-bitrate=800000 keyframe-max-dist=240 "
       "! valve name=gate drop=%s "
