@@ -74,8 +74,11 @@ update_sensitivity (CvChatPanel *self)
 
   if (can_send)
     placeholder = _("Message everyone");
+  else if (self->session != NULL && cv_session_get_state (self->session) == CV_SESSION_RECONNECTING)
+    placeholder = _("Reconnecting to the meeting…");
   else if (self->session != NULL
-           ? cv_session_get_state (self->session) >= CV_SESSION_LEFT
+           ? (cv_session_get_state (self->session) == CV_SESSION_LEFT
+              || cv_session_get_state (self->session) == CV_SESSION_FAILED)
            : cv_chat_log_get_meeting_number (self->log) != NULL)
     placeholder = _("The meeting has ended");
   else
