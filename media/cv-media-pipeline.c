@@ -807,6 +807,15 @@ speaker_sink (CvMediaPipeline *self)
   return sink;
 }
 
+/* How late the mixer mixes (jitter buffer, decoding and some slack), and
+ * how late the speaker plays, in running time. The speaker's latency is set,
+ * not queried: the sending side's live sources and RTCP make GStreamer's
+ * latency query fail ("minimum latency bigger than maximum latency" at the
+ * funnel before udpsink), which would leave a syncing speaker at 0 and
+ * every mixed buffer late. */
+#define MIX_LATENCY ((guint64) 200 * GST_MSECOND)
+#define PLAYBACK_LATENCY (MIX_LATENCY + 50 * GST_MSECOND)
+
 /* Remote audio: every received audio stream joins the mixer, whose mix goes
  * to the speaker. A live silent input keeps the mixer running (and its
  * output negotiated) while nobody speaks or before anyone joins. */
@@ -849,7 +858,7 @@ build_playback (CvMediaPipeline  *self,
   g_object_set (mix_caps, "caps", mono, NULL);
   /* Streams come out of the jitter buffer 100 ms late and join after the
    * mixer started: leave them room so their audio is not dropped as late. */
-  g_object_set (self->mixer, "min-upstream-latency", (guint64) 300 * GST_MSECOND, NULL);
+  g_object_set (self->mixer, "min-upstream-latency", MIX_LATENCY, NULL);
   gst_bin_add_many (GST_BIN (self->pipeline), silence, silence_caps, self->mixer, mix_caps, convert,
                     resample, sink, NULL);
   if (!gst_element_link_many (silence, silence_caps, self->mixer, mix_caps, convert, resample, sink, NULL))
@@ -927,6 +936,7 @@ build (CvMediaPipeline  *self,
     return FALSE;
 
   self->pipeline = gst_pipeline_new ("conclave-media");
+  gst_pipeline_set_latency (GST_PIPELINE (self->pipeline), PLAYBACK_LATENCY);
   self->rtpbin = make ("rtpbin", error);
   funnel = make ("rtpfunnel", error);
   srtpenc = make ("srtpenc", error);
