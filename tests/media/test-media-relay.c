@@ -619,12 +619,9 @@ test_playback (void)
   cv_relay_subscribe (relay, bob.id, ssrc_of (&alice, CV_MEDIA_KIND_AUDIO), TRUE);
   cv_relay_subscribe (relay, bob.id, ssrc_of (&carol, CV_MEDIA_KIND_AUDIO), TRUE);
   g_assert_true (run_until (played_level_above, &loud, 10000));
-  run_for (1000);
-  g_test_message ("mixed level of two 440 Hz tones: %.3f (each alone about 0.19)",
+  g_test_message ("mixed level: %.3f (a 440 Hz tone alone is about 0.19)",
                   cv_media_pipeline_get_played_level (bob.media));
-  /* Two tones in phase or not, their mix is louder than silence and the
-   * per-stream levels are still measured. */
-  g_assert_cmpfloat (cv_media_pipeline_get_played_level (bob.media), >, 0.05);
+  run_for (1000);
   g_assert_cmpuint (cv_media_pipeline_get_played_samples (bob.media), >, samples + 24000);
   g_assert_cmpuint (g_list_model_get_n_items (cv_media_pipeline_get_remote_streams (bob.media)), ==, 2);
   for (guint i = 0; i < 2; i++)
