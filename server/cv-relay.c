@@ -682,6 +682,33 @@ same_address (const Peer *peer, const struct sockaddr_storage *addr, socklen_t l
   return peer->addr_len == len && memcmp (&peer->addr, addr, len) == 0;
 }
 
+/* A subscriber whose address was unknown missed the keyframe asked for when
+ * it subscribed (a joiner sends nothing before it has keys): ask again now. */
+static void
+request_keyframes_awaited_by (CvRelay *self, Peer *subscriber)
+{
+  GPtrArray *peers = subscriber->meeting->peers;
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      Peer *owner = g_ptr_array_index (peers, i);
+
+      if (owner == subscriber || !owner->has_addr)
+        continue;
+      for (guint kind = 0; kind < CV_RELAY_SLOTS; kind++)
+        {
+          Stream *stream = &owner->streams[kind];
+
+          for (guint k = 0; k < stream->n_subs; k++)
+            if (stream->subs[k].peer == subscriber && stream->subs[k].wait_keyframe)
+              {
+                request_keyframe (self, owner, kind, FALSE);
+                break;
+              }
+        }
+    }
+}
+
 static void
 learn_address (CvRelay *self, Peer *peer, const struct sockaddr_storage *addr, socklen_t len)
 {
@@ -693,7 +720,11 @@ learn_address (CvRelay *self, Peer *peer, const struct sockaddr_storage *addr, s
     STAT_INC (self, addresses_learned);
   memcpy (&peer->addr, addr, len);
   peer->addr_len = len;
-  peer->has_addr = TRUE;
+  if (!peer->has_addr)
+    {
+      peer->has_addr = TRUE;
+      request_keyframes_awaited_by (self, peer);
+    }
 }
 
 static gboolean
@@ -932,6 +963,12 @@ handle_packet (CvRelay *self, guint8 *buf, int len, const struct sockaddr_storag
       guint8 *out;
       int out_len = len;
 
+      /* Address first: a keyframe the subscriber never gets must not end its wait. */
+      if (!dest->has_addr)
+        {
+          STAT_INC (self, dropped_no_address);
+          continue;
+        }
       if (sub->wait_keyframe)
         {
           if (hdr.keyframe != 1)
@@ -940,11 +977,6 @@ handle_packet (CvRelay *self, guint8 *buf, int len, const struct sockaddr_storag
               continue;
             }
           sub->wait_keyframe = FALSE;
-        }
-      if (!dest->has_addr)
-        {
-          STAT_INC (self, dropped_no_address);
-          continue;
         }
       out = tx_slot (self);
       memcpy (out, buf, (size_t) len);

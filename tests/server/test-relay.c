@@ -446,6 +446,37 @@ test_keyframe_requests (Fixture *f, gconstpointer data)
   }
 }
 
+/* A joiner subscribes before it has sent anything (it has no keys yet): the
+ * keyframe asked for then cannot reach it, so it must not end its wait, and
+ * once its address is known the sender is asked again. */
+static void
+test_keyframe_for_late_address (Fixture *f, gconstpointer data)
+{
+  guint32 video = f->a.ssrc_base + CV_RELAY_SLOT_VIDEO;
+
+  hello (f, &f->a);
+  for (int i = 0; i < 200 && stats (f).addresses_learned < 1; i++)
+    g_usleep (5000);
+  cv_relay_subscribe (f->relay, f->b.id, video, TRUE);
+  cv_relay_sync (f->relay);
+  expect_keyframe_request (&f->a, CV_RTCP_ITEM_PLI, video);
+  relay_client_send_rtp (&f->a, CV_RELAY_SLOT_VIDEO, 700, -1, 1, 900, 0x20);
+  relay_client_send_rtp (&f->a, CV_RELAY_SLOT_VIDEO, 701, -1, 0, 900, 0x21);
+  for (int i = 0; i < 200 && stats (f).dropped_no_address < 1; i++)
+    g_usleep (5000);
+
+  /* Past the throttle interval, B is heard from: A is asked again, and
+   * B's stream starts at the next keyframe, not at a delta frame. */
+  g_usleep (350 * 1000);
+  hello (f, &f->b);
+  expect_keyframe_request (&f->a, CV_RTCP_ITEM_PLI, video);
+  relay_client_send_rtp (&f->a, CV_RELAY_SLOT_VIDEO, 702, -1, 0, 900, 0x22);
+  relay_client_send_rtp (&f->a, CV_RELAY_SLOT_VIDEO, 703, -1, 1, 900, 0x23);
+  expect_rtp (&f->b, video, 703, 900, 0x23);
+  g_assert_cmpuint (stats (f).keyframe_requests_forwarded, ==, 2);
+  g_assert_cmpuint (stats (f).dropped_wait_keyframe, ==, 1);
+}
+
 static void
 test_nack (Fixture *f, gconstpointer data)
 {
@@ -737,6 +768,7 @@ main (int argc, char **argv)
   ADD ("/relay/bad-input/aes-cm-hmac", test_bad_input, CV_SRTP_PROFILE_AES_CM_128_HMAC_SHA1_80);
   ADD ("/relay/address-learning", test_address_learning, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/keyframe-requests", test_keyframe_requests, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
+  ADD ("/relay/keyframe-for-late-address", test_keyframe_for_late_address, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/nack", test_nack, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/sender-report", test_sender_report, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
   ADD ("/relay/active-speaker", test_active_speaker, CV_SRTP_PROFILE_AEAD_AES_128_GCM);
