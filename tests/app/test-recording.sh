@@ -10,6 +10,9 @@ set -euo pipefail
 server=$1 bot=$2
 command -v gst-discoverer-1.0 >/dev/null || { echo "gst-discoverer-1.0 missing (tools/setup installs it)"; exit 1; }
 
+# The recorder's own log lines (start, saved, late muxer, write errors) in the bots' logs.
+export GST_DEBUG=cvrecorder:4 GST_DEBUG_NO_COLOR=1
+
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 fail () { echo "FAIL: $*"; exit 1; }

@@ -385,6 +385,7 @@ test_grid (void)
   g_autoptr (Feeder) yellow = colour_feeder (YELLOW);
   g_autoptr (Feeder) tone = feeder_new (CV_MEDIA_KIND_AUDIO, "wave=sine freq=440 volume=0.3");
   g_autoptr (Feeder) tone2 = feeder_new (CV_MEDIA_KIND_AUDIO, "wave=sine freq=660 volume=0.3");
+  g_autoptr (CvRemoteStream) muted = cv_remote_stream_new (4242, CV_MEDIA_KIND_AUDIO);
   g_autoptr (CvRecorder) recorder = NULL;
   g_autoptr (GError) error = NULL;
   Events ev = { 0 };
@@ -395,6 +396,8 @@ test_grid (void)
 
   g_list_store_append (streams, red->stream);
   g_list_store_append (streams, tone->stream);
+  /* A muted participant sends no audio at all: the mix must not wait for it. */
+  g_list_store_append (streams, muted);
   g_list_store_append (streams, green->stream);
   recorder = recorder_new (G_LIST_MODEL (streams), &ev);
   cv_recorder_set_self_view (recorder, self_view->stream);
