@@ -240,7 +240,8 @@ own_name (CvSession *session)
       if (cv_meeting_member_get_is_self (member))
         return g_strdup (cv_meeting_member_get_display_name (member));
     }
-  return g_strdup (_("You"));
+  /* A standard meeting has no MLS group: the name we gave the service. */
+  return g_strdup (cv_session_get_display_name (session));
 }
 
 gboolean

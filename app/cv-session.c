@@ -878,6 +878,21 @@ on_error (CvSession  *self,
 
 /* The service CA's root: certificates it issued show as verified
  * internally (never more: it could issue any name). */
+/* Chat of a standard meeting, relayed by the service: the sender is a
+ * participant id, named as the service's roster names it. */
+static void
+on_service_chat (CvSession *self, JsonObject *message)
+{
+  gint64 from = json_object_get_int_member_with_default (message, "from", -1);
+  JsonObject *participant = g_hash_table_lookup (self->roster, GINT_TO_POINTER (from));
+  const char *name = "";
+
+  if (participant != NULL)
+    name = json_object_get_string_member_with_default (participant, "display_name", "");
+  g_signal_emit (self, signals[SIGNAL_CHAT], 0, name,
+                 json_object_get_string_member_with_default (message, "text", ""));
+}
+
 static void
 on_service_ca (CvSession  *self,
                JsonObject *message)
@@ -927,9 +942,7 @@ message_cb (CvSignalingClient *client,
   else if (g_str_equal (type, "ca"))
     on_service_ca (self, message);
   else if (g_str_equal (type, "chat"))
-    g_signal_emit (self, signals[SIGNAL_CHAT], 0,
-                   json_object_get_string_member_with_default (message, "from_name", ""),
-                   json_object_get_string_member_with_default (message, "text", ""));
+    on_service_chat (self, message);
   else
     cv_session_group_on_message (self, type, message);
 }
@@ -1375,6 +1388,13 @@ CvRemoteStream *
 cv_session_get_self_view (CvSession *self)
 {
   return self->media ? cv_media_pipeline_get_self_view (self->media) : NULL;
+}
+
+const char *
+cv_session_get_display_name (CvSession *self)
+{
+  g_return_val_if_fail (CV_IS_SESSION (self), NULL);
+  return self->display_name;
 }
 
 const char *

@@ -82,6 +82,8 @@ GListModel      *cv_session_get_remote_streams   (CvSession   *self);
 /* Our own video as we send it (the self view), NULL before the media starts. */
 CvRemoteStream  *cv_session_get_self_view        (CvSession   *self);
 const char      *cv_session_get_meeting_number   (CvSession   *self);
+/* The name we join with, as given to cv_session_new(). */
+const char      *cv_session_get_display_name     (CvSession   *self);
 gboolean         cv_session_get_e2ee             (CvSession   *self);
 guint64          cv_session_get_epoch            (CvSession   *self);
 

@@ -246,7 +246,16 @@ test_standard_meeting (Fixture       *f,
       cv_test_ui_iterate (20);
     }
   g_assert_cmpstr (cv_chat_message_get_text (last_at_bob), ==, "Plain chat");
-  g_test_message ("sender at Bob in a standard meeting: %s", cv_chat_message_get_sender (last_at_bob));
+  /* No MLS credential here: the names are those the service's roster gives. */
+  g_assert_cmpstr (cv_chat_message_get_sender (last_at_bob), ==, "Ann");
+  {
+    CvChatLog *log = cv_chat_panel_get_log (f->panel);
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (log));
+    g_autoptr (CvChatMessage) own = g_list_model_get_item (G_LIST_MODEL (log), n - 1);
+
+    g_assert_true (cv_chat_message_get_outgoing (own));
+    g_assert_cmpstr (cv_chat_message_get_sender (own), ==, "Ann");
+  }
   g_autofree char *path = cv_test_ui_screenshot (GTK_WIDGET (f->window), "chat-panel-standard");
 
   cv_chat_panel_set_session (f->panel, NULL);
