@@ -480,7 +480,9 @@ build_sender (CvMediaPipeline  *self,
       "! queue max-size-buffers=2 leaky=downstream "
       "! videoconvert ! videoscale ! videorate drop-only=true "
       "! video/x-raw,format=I420,width=640,height=360,framerate=24/1 "
-      "! vp8enc name=encoder deadline=1 cpu-used=8 threads=2 lag-in-frames=0 error-resilient=default "
+      /* One thread: at 640×360 a second one only adds CPU (0.54 s against
+       * 0.42 s for 240 frames here), and its workers spin on a busy machine. */
+      "! vp8enc name=encoder deadline=1 cpu-used=8 threads=1 lag-in-frames=0 error-resilient=default "
       "  end-usage=cbr target-bitrate=800000 keyframe-max-dist=240 "
       "! valve name=gate drop=%s "
       "! cvsframeenc name=enc e2ee=%s context=%d ! cvsframepay name=pay pt=%d ssrc=%u "
