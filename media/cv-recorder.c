@@ -179,6 +179,14 @@ input_new (CvRecorder     *self,
       gst_element_link (in->appsrc, in->convert);
     }
 
+  /* Running before they are linked: an aggregator whose latency query
+   * meets a pad not yet active stops behaving live, and would then wait
+   * for every input (a muted one forever). No sample comes before the sink
+   * below, so nothing is pushed unlinked. */
+  if (in->convert)
+    gst_element_sync_state_with_parent (in->convert);
+  gst_element_sync_state_with_parent (in->appsrc);
+
   in->aggregator_pad = gst_element_request_pad_simple (aggregator, "sink_%u");
   srcpad = gst_element_get_static_pad (in->convert ? in->convert : in->appsrc, "src");
   if (gst_pad_link (srcpad, in->aggregator_pad) != GST_PAD_LINK_OK)
@@ -189,9 +197,6 @@ input_new (CvRecorder     *self,
       gst_util_set_object_arg (G_OBJECT (in->aggregator_pad), "sizing-policy", "keep-aspect-ratio");
       g_object_set (in->aggregator_pad, "repeat-after-eos", TRUE, NULL);
     }
-  if (in->convert)
-    gst_element_sync_state_with_parent (in->convert);
-  gst_element_sync_state_with_parent (in->appsrc);
 
   in->sink_id = cv_remote_stream_add_sink (stream, stream_sample_cb, in, NULL);
   return in;
