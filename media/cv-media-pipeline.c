@@ -963,13 +963,7 @@ build (CvMediaPipeline  *self,
    * unique in element rtpssrcdemux0", GStreamer 1.22): that stream's chain
    * then never links. SSRCs are never reused within a meeting, so a pause
    * simply keeps the chain until the pipeline stops. */
-  /* No NACK retransmission requests: GStreamer 1.22's rtpsession releases
-   * its lock inside the walk over its SSRC table to handle pending NACKs, so
-   * a participant joining at that moment (a new SSRC) changes the table
-   * under the walk ("g_hash_table_foreach: assertion 'version ==
-   * hash_table->version'", seen in bots under load). Losses are repaired
-   * by keyframe requests (PLI) instead. */
-  g_object_set (self->rtpbin, "latency", 100, "do-retransmission", FALSE, "rtp-profile", 3 /* AVPF */,
+  g_object_set (self->rtpbin, "latency", 100, "do-retransmission", TRUE, "rtp-profile", 3 /* AVPF */,
                 "autoremove", FALSE, NULL);
   g_signal_connect (self->rtpbin, "request-pt-map", G_CALLBACK (request_pt_map_cb), self);
   g_signal_connect (self->rtpbin, "pad-added", G_CALLBACK (rtpbin_pad_added_cb), self);
