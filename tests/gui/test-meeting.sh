@@ -40,7 +40,8 @@ for _ in $(seq 1 90); do
 done
 echo "screenshot: $shot ($blue pixels of the bots' video)"
 [ "$blue" -gt 20000 ] || { echo "FAIL: no remote video on screen"; exit 1; }
-if grep -E 'CRITICAL' "$shots/meeting.log" | grep -v 'g_dbus_connection_emit_signal: assertion .object_path'; then
+# Tolerated: GTK 4.8's start-up GDBus critical, and rtpsession's (media/cv-gst-known-issues.h).
+if grep -E 'CRITICAL' "$shots/meeting.log" | grep -v -e 'g_dbus_connection_emit_signal: assertion .object_path' -e "g_hash_table_foreach: assertion 'version == hash_table->version'"; then
   echo "FAIL: the app logged criticals"
   exit 1
 fi
