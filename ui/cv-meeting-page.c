@@ -22,6 +22,9 @@
  * level below which nobody is speaking. */
 #define SPEAKER_INTERVAL_MS 300
 #define SPEAKER_THRESHOLD 0.01
+/* How much louder, for how many intervals in a row, a new speaker must be. */
+#define SPEAKER_MARGIN 1.5
+#define SPEAKER_TICKS 3
 
 struct _CvMeetingPage
 {
@@ -31,6 +34,8 @@ struct _CvMeetingPage
   GListModel *streams;
   GHashTable *tiles;        /* CvRemoteStream → CvVideoTile (unowned: the grid owns it) */
   CvVideoTile *speaker;     /* the tile highlighted, or NULL */
+  CvVideoTile *candidate;   /* who may take over, for candidate_ticks */
+  guint candidate_ticks;
   guint speaker_timer;
   GBinding *mute_binding;
   GBinding *camera_binding;
@@ -76,16 +81,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* The reconnect notice is a session property that not every build of the
- * session has yet. */
-static gboolean
-session_has (CvMeetingPage *self,
-             const char    *property)
-{
-  return self->session != NULL
-         && g_object_class_find_property (G_OBJECT_GET_CLASS (self->session), property) != NULL;
-}
-
 /* ---- tiles ---- */
 
 static void
@@ -116,6 +111,8 @@ remove_tile (CvMeetingPage *self,
 {
   if (self->speaker == tile)
     self->speaker = NULL;
+  if (self->candidate == tile)
+    self->candidate = NULL;
   cv_tile_grid_remove (self->tile_grid, GTK_WIDGET (tile));
 }
 
@@ -169,14 +166,34 @@ clear_tiles (CvMeetingPage *self)
   update_tiles_visibility (self);
 }
 
-/* The loudest sender above the threshold speaks; their tile goes first. */
+/* The level of leaf's loudest audio stream, 0 when it sends none. */
+static double
+audio_level_of (CvMeetingPage *self,
+                gint64         leaf)
+{
+  double level = 0;
+
+  for (guint i = 0; self->streams && i < g_list_model_get_n_items (self->streams); i++)
+    {
+      g_autoptr (CvRemoteStream) s = g_list_model_get_item (self->streams, i);
+
+      if (cv_remote_stream_get_kind (s) == CV_MEDIA_KIND_AUDIO && cv_remote_stream_get_sender_leaf (s) == leaf)
+        level = MAX (level, cv_remote_stream_get_audio_level (s));
+    }
+  return level;
+}
+
+/* The loudest sender above the threshold speaks; their tile goes first.
+ * A new speaker takes over only when clearly louder than the current one
+ * (or the current one is silent) for SPEAKER_TICKS in a row, so that
+ * people talking at the same level do not reshuffle the grid. */
 static gboolean
 choose_speaker_cb (gpointer data)
 {
   CvMeetingPage *self = data;
-  double loudest = SPEAKER_THRESHOLD;
+  double loudest = SPEAKER_THRESHOLD, current;
   gint64 leaf = -1;
-  CvVideoTile *speaker = NULL;
+  CvVideoTile *candidate = NULL;
   GHashTableIter iter;
   gpointer tile;
 
@@ -197,16 +214,29 @@ choose_speaker_cb (gpointer data)
   g_hash_table_iter_init (&iter, self->tiles);
   while (leaf >= 0 && g_hash_table_iter_next (&iter, NULL, &tile))
     if (!cv_video_tile_get_is_self (tile) && cv_video_tile_get_leaf (tile) == leaf)
-      speaker = tile;
+      candidate = tile;
 
+  current = self->speaker ? audio_level_of (self, cv_video_tile_get_leaf (self->speaker)) : 0;
+  if (candidate == NULL || candidate == self->speaker
+      || (current >= SPEAKER_THRESHOLD && loudest < current * SPEAKER_MARGIN))
+    {
+      self->candidate_ticks = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  if (candidate != self->candidate)
+    {
+      self->candidate = candidate;
+      self->candidate_ticks = 0;
+    }
   /* Silence keeps the last speaker in front, as a room would. */
-  if (speaker != NULL && speaker != self->speaker)
+  if (++self->candidate_ticks >= SPEAKER_TICKS || self->speaker == NULL)
     {
       if (self->speaker != NULL)
         cv_video_tile_set_speaking (self->speaker, FALSE);
-      self->speaker = speaker;
-      cv_video_tile_set_speaking (speaker, TRUE);
-      cv_tile_grid_move_to_front (self->tile_grid, GTK_WIDGET (speaker));
+      self->speaker = candidate;
+      self->candidate_ticks = 0;
+      cv_video_tile_set_speaking (candidate, TRUE);
+      cv_tile_grid_move_to_front (self->tile_grid, GTK_WIDGET (candidate));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -546,12 +576,27 @@ leave_action (GtkWidget  *widget,
 static void
 notice_changed_cb (CvMeetingPage *self)
 {
-  g_autofree char *notice = NULL;
+  const char *notice = self->session ? cv_session_get_notice (self->session) : NULL;
 
-  if (session_has (self, "notice"))
-    g_object_get (self->session, "notice", &notice, NULL);
   gtk_label_set_text (self->notice_label, notice ? notice : "");
   gtk_revealer_set_reveal_child (self->notice_revealer, notice != NULL && *notice != '\0');
+}
+
+/* A reconnection rejoins with a new pipeline: new streams, a new self
+ * view. A recording of the old streams ends there (and is saved). */
+static void
+remote_streams_replaced_cb (CvMeetingPage *self)
+{
+  if (self->recorder != NULL)
+    {
+      stop_recording (self);
+      set_record_button (self, FALSE);
+    }
+  if (self->streams != NULL)
+    g_signal_handlers_disconnect_by_data (self->streams, self);
+  g_clear_object (&self->streams);
+  clear_tiles (self);
+  bind_streams (self);
 }
 
 static void
@@ -595,8 +640,8 @@ cv_meeting_page_set_session (CvMeetingPage *self,
   if (session != NULL)
     {
       g_signal_connect (session, "notify::state", G_CALLBACK (session_state_cb), self);
-      if (session_has (self, "notice"))
-        g_signal_connect_swapped (session, "notify::notice", G_CALLBACK (notice_changed_cb), self);
+      g_signal_connect_swapped (session, "notify::notice", G_CALLBACK (notice_changed_cb), self);
+      g_signal_connect_swapped (session, "notify::remote-streams", G_CALLBACK (remote_streams_replaced_cb), self);
       self->speaker_timer = g_timeout_add (SPEAKER_INTERVAL_MS, choose_speaker_cb, self);
     }
   notice_changed_cb (self);

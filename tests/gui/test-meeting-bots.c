@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 
 #include "cv-certificate-dialog.h"
@@ -129,6 +130,9 @@ wait_for (Condition    condition,
 
   while (!condition (data))
     {
+      for (guint i = 0; i < N_BOTS; i++)
+        if (bots[i].process != NULL && g_subprocess_get_identifier (bots[i].process) == NULL)
+          g_error ("%s (conclave-bot) ended while waiting for %s", bot_names[i], what);
       if (g_get_monotonic_time () > deadline)
         {
           g_autoptr (GPtrArray) tiles = g_ptr_array_new ();
@@ -193,6 +197,22 @@ tiles_ready (gpointer data)
             named++;
     }
   return named == N_BOTS && self_views == 1;
+}
+
+static gboolean
+speaker_first (gpointer root)
+{
+  g_autoptr (GPtrArray) tiles = g_ptr_array_new ();
+  CvTileGrid *grid = CV_TILE_GRID (cv_test_ui_find_type (root, CV_TYPE_TILE_GRID));
+  GtkWidget *first = gtk_widget_get_first_child (GTK_WIDGET (grid));
+  guint speaking = 0;
+
+  collect_tiles (root, tiles);
+  for (guint i = 0; i < tiles->len; i++)
+    if (cv_video_tile_get_speaking (g_ptr_array_index (tiles, i)))
+      speaking++;
+  return speaking == 1 && CV_IS_VIDEO_TILE (first) && cv_video_tile_get_speaking (CV_VIDEO_TILE (first))
+         && gtk_widget_has_css_class (first, "speaking");
 }
 
 static void
@@ -264,9 +284,49 @@ find_code_label (GtkWidget  *widget,
   return NULL;
 }
 
+static gboolean
+popover_shows_bots_code (gpointer popover)
+{
+  for (guint i = 0; i < N_BOTS; i++)
+    {
+      GtkLabel *label = bots[i].code ? find_code_label (popover, bots[i].code) : NULL;
+      if (bots[i].members != N_BOTS + 1 || label == NULL || !gtk_widget_get_mapped (GTK_WIDGET (label)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+saved_cb (CvMeetingPage *page,
+          const char    *path,
+          char         **saved)
+{
+  g_free (*saved);
+  *saved = g_strdup (path);
+}
+
+static GtkWidget *
+find_css_class (GtkWidget  *widget,
+                const char *css_class)
+{
+  if (gtk_widget_has_css_class (widget, css_class))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_css_class (c, css_class);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_meeting_with_bots (void)
 {
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *recordings = g_dir_make_tmp ("conclave-recordings-XXXXXX", NULL);
+  g_autofree char *saved = NULL;
+  GtkWidget *indicator;
   CvWindow *window = cv_window_new (NULL);
   GtkWidget *root = GTK_WIDGET (window);
   CvMeetingPage *page;
@@ -284,6 +344,8 @@ test_meeting_with_bots (void)
   guint ada_position = G_MAXUINT;
   CvParticipantRow *own_row = NULL;
 
+  g_assert_nonnull (recordings);
+  g_settings_set_string (settings, "recordings-folder", recordings);
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
   gtk_window_present (GTK_WINDOW (window));
   start_page = cv_test_ui_find_type (root, CV_TYPE_START_PAGE);
@@ -311,6 +373,9 @@ test_meeting_with_bots (void)
   popover = cv_test_ui_find_type (GTK_WIDGET (shield), GTK_TYPE_POPOVER);
   g_assert_nonnull (popover);
   cv_test_ui_wait_mapped (popover);
+  /* Read again until they agree: a bot may join late or the key be renewed
+   * between the wait above and the popover's opening. */
+  wait_for (popover_shows_bots_code, popover, "the popover to show the bots' code");
   for (guint i = 0; i < N_BOTS; i++)
     {
       printf ("# code printed by %s: %s\n", bot_names[i], bots[i].code);
@@ -322,6 +387,7 @@ test_meeting_with_bots (void)
     g_autofree char *shown = g_strdup (gtk_label_get_text (code_label));
     printf ("# code on the shield popover: %s\n", g_strdelimit (shown, "\n", ' '));
   }
+  g_test_message ("popover: %dx%d", gtk_widget_get_width (popover), gtk_widget_get_height (popover));
   shot = cv_test_ui_screenshot (popover, "meeting-shield-popover");
   g_clear_pointer (&shot, g_free);
   gtk_popover_popdown (GTK_POPOVER (popover));
@@ -329,6 +395,21 @@ test_meeting_with_bots (void)
   /* The tiles. */
   wait_for (tiles_ready, root, "a named tile with video per bot and the self view");
   g_assert_true (gtk_widget_get_mapped (cv_test_ui_find_type (root, CV_TYPE_TILE_GRID)));
+  {
+    GListModel *streams = cv_session_get_remote_streams (session);
+    for (guint i = 0; i < g_list_model_get_n_items (streams); i++)
+      {
+        g_autoptr (CvRemoteStream) s = g_list_model_get_item (streams, i);
+        g_test_message ("stream %u: kind %d, leaf %" G_GINT64_FORMAT ", frames %" G_GUINT64_FORMAT ", level %.3f",
+                        i, cv_remote_stream_get_kind (s), cv_remote_stream_get_sender_leaf (s),
+                        cv_remote_stream_get_frames (s), cv_remote_stream_get_audio_level (s));
+      }
+  }
+  /* The bots all send a tone: one of them is the active speaker, outlined
+   * and first, and stays so (they are equally loud). */
+  wait_for (speaker_first, root, "an active speaker tile in front");
+  cv_test_ui_iterate (2000);
+  g_assert_true (speaker_first (root));
   shot = cv_test_ui_screenshot (root, "meeting-bots");
   g_clear_pointer (&shot, g_free);
 
@@ -363,6 +444,34 @@ test_meeting_with_bots (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-mute", NULL));
   g_assert_false (cv_session_get_audio_muted (session));
 
+  /* Recording: the header says so while we record; stopping saves a file
+   * in the recordings folder and says where. */
+  indicator = find_css_class (root, "recording-indicator");
+  g_assert_nonnull (indicator);
+  g_assert_false (gtk_widget_get_visible (indicator));
+  g_signal_connect (page, "recording-saved", G_CALLBACK (saved_cb), &saved);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-recording", NULL));
+  g_assert_true (cv_session_get_recording (session));
+  cv_test_ui_iterate (3000);
+  g_assert_true (gtk_widget_get_visible (indicator));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-recording", NULL));
+  g_assert_false (cv_session_get_recording (session));
+  g_assert_nonnull (saved);
+  {
+    g_autofree char *dir = g_path_get_dirname (saved);
+    g_autoptr (GFile) file = g_file_new_for_path (saved);
+    g_autoptr (GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, NULL);
+
+    g_assert_cmpstr (dir, ==, recordings);
+    g_assert_nonnull (info);
+    g_test_message ("recording: %s, %" G_GINT64_FORMAT " bytes", saved, g_file_info_get_size (info));
+    g_assert_cmpint (g_file_info_get_size (info), >, 1000);
+    g_assert_nonnull (cv_test_ui_find_label_containing (root, "Recording saved as"));
+    g_assert_cmpint (g_unlink (saved), ==, 0);
+  }
+  cv_test_ui_iterate (500);
+  g_assert_false (gtk_widget_get_visible (indicator));
+
   /* A bot's row opens its certificate. */
   view = cv_participant_list_get_view (CV_PARTICIPANT_LIST (list));
   members = cv_participant_list_get_model (CV_PARTICIPANT_LIST (list));
@@ -391,12 +500,17 @@ test_meeting_with_bots (void)
 
   stop_bots ();
   gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "recordings-folder");
+  g_assert_cmpint (g_rmdir (recordings), ==, 0);
 }
 
 int
 main (int argc, char *argv[])
 {
   setlocale (LC_ALL, "C.UTF-8");
+  /* Software rendering: once, reading back a popover rendered by llvmpipe
+   * GL spun for minutes on the loaded test machine. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   gst_init (&argc, &argv);
   cv_test_ui_init (&argc, &argv);
   if (argc < 2)
@@ -405,6 +519,13 @@ main (int argc, char *argv[])
       return 2;
     }
   bot_path = argv[1];
+  {
+    /* What AdwApplication loads for the app from its resource base path. */
+    g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+    gtk_css_provider_load_from_resource (css, "/org/conclave/Conclave/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 
   g_test_add_func ("/meeting/three-bots", test_meeting_with_bots);
   return g_test_run ();
