@@ -449,6 +449,24 @@ test_meeting_with_bots (void)
   indicator = find_css_class (root, "recording-indicator");
   g_assert_nonnull (indicator);
   g_assert_false (gtk_widget_get_visible (indicator));
+  /* A folder that cannot be made: a dialog says why, nothing records. */
+  g_settings_set_string (settings, "recordings-folder", "/proc/conclave-cannot-be-here");
+  g_assert_null (cv_test_ui_find_message_dialog ());
+  gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-recording", NULL);
+  cv_test_ui_iterate (300);
+  {
+    AdwMessageDialog *error_dialog = cv_test_ui_find_message_dialog ();
+
+    g_assert_nonnull (error_dialog);
+    g_assert_cmpstr (adw_message_dialog_get_heading (error_dialog), ==, "Recording Failed");
+    g_test_message ("recording error shown: %s", adw_message_dialog_get_body (error_dialog));
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (error_dialog), "/proc/conclave-cannot-be-here"));
+    gtk_window_destroy (GTK_WINDOW (error_dialog));
+  }
+  g_assert_false (cv_session_get_recording (session));
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (find_css_class (root, "record-button"))));
+  g_settings_set_string (settings, "recordings-folder", recordings);
+
   g_signal_connect (page, "recording-saved", G_CALLBACK (saved_cb), &saved);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-recording", NULL));
   g_assert_true (cv_session_get_recording (session));
