@@ -3,7 +3,6 @@
 
 #include <gst/gst.h>
 
-#include "cv-gst-known-issues.h"
 #include "cv-media-plugin.h"
 #include "cv-sframe-dec.h"
 #include "cv-sframe-depay.h"
@@ -26,7 +25,6 @@ cv_media_plugin_register (void)
 
   if (g_once_init_enter (&registered))
     {
-      cv_gst_tolerate_known_criticals ();
       gboolean ok = gst_plugin_register_static (GST_VERSION_MAJOR, GST_VERSION_MINOR, "conclave",
                                                 "Conclave's end-to-end encryption elements",
                                                 plugin_init, PACKAGE_VERSION, "GPL",
