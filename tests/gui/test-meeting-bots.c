@@ -284,6 +284,32 @@ find_code_label (GtkWidget  *widget,
   return NULL;
 }
 
+/* Whether widget shows (visible, not only present) an image of icon_name. */
+static gboolean
+shows_icon (GtkWidget  *widget,
+            const char *icon_name)
+{
+  if (GTK_IS_IMAGE (widget) && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon_name) == 0
+      && gtk_widget_get_visible (widget))
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    if (shows_icon (c, icon_name))
+      return TRUE;
+  return FALSE;
+}
+
+static CvVideoTile *
+self_tile (GtkWidget *root)
+{
+  g_autoptr (GPtrArray) tiles = g_ptr_array_new ();
+
+  collect_tiles (root, tiles);
+  for (guint i = 0; i < tiles->len; i++)
+    if (cv_video_tile_get_is_self (g_ptr_array_index (tiles, i)))
+      return g_ptr_array_index (tiles, i);
+  return NULL;
+}
+
 static gboolean
 popover_shows_bots_code (gpointer popover)
 {
@@ -439,10 +465,17 @@ test_meeting_with_bots (void)
 
   /* Mute from the control bar: the session mutes, our row says so. */
   g_assert_false (cv_session_get_audio_muted (session));
+  g_assert_false (shows_icon (GTK_WIDGET (own_row), "microphone-disabled-symbolic"));
+  g_assert_false (shows_icon (GTK_WIDGET (self_tile (root)), "microphone-disabled-symbolic"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-mute", NULL));
   g_assert_true (cv_session_get_audio_muted (session));
+  cv_test_ui_iterate (200);
+  g_assert_true (shows_icon (GTK_WIDGET (own_row), "microphone-disabled-symbolic"));
+  g_assert_true (shows_icon (GTK_WIDGET (self_tile (root)), "microphone-disabled-symbolic"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-mute", NULL));
   g_assert_false (cv_session_get_audio_muted (session));
+  cv_test_ui_iterate (200);
+  g_assert_false (shows_icon (GTK_WIDGET (own_row), "microphone-disabled-symbolic"));
 
   /* Recording: the header says so while we record; stopping saves a file
    * in the recordings folder and says where. */
@@ -472,6 +505,7 @@ test_meeting_with_bots (void)
   g_assert_true (cv_session_get_recording (session));
   cv_test_ui_iterate (3000);
   g_assert_true (gtk_widget_get_visible (indicator));
+  g_assert_true (shows_icon (GTK_WIDGET (own_row), "media-record-symbolic"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "meeting.toggle-recording", NULL));
   g_assert_false (cv_session_get_recording (session));
   g_assert_nonnull (saved);
