@@ -6,7 +6,10 @@
 
 #include <locale.h>
 
+#include <gst/gst.h>
+
 #include "cv-meeting-page.h"
+#include "cv-test-meeting.h"
 #include "cv-test-ui.h"
 
 static const struct {
@@ -164,12 +167,63 @@ test_shortcuts (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+notice_shown (GtkWidget *page)
+{
+  GtkRevealer *revealer = GTK_REVEALER (cv_test_ui_find_type (page, GTK_TYPE_REVEALER));
+
+  return gtk_revealer_get_reveal_child (revealer) && gtk_widget_get_mapped (GTK_WIDGET (revealer));
+}
+
+/* The service goes away under a meeting: the session's notice shows above
+ * the tiles, word for word, while it reconnects. */
+static void
+test_reconnect_notice (void)
+{
+  CvTestMeeting meeting = { 0 };
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = g_object_new (CV_TYPE_MEETING_PAGE, NULL);
+  g_autoptr (CvSession) session = NULL;
+  gint64 deadline;
+  const char *notice;
+
+  cv_test_meeting_start (&meeting, TRUE);
+  session = cv_test_meeting_join (&meeting, "Ann");
+  cv_test_meeting_wait (&session, 1);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  cv_meeting_page_set_session (CV_MEETING_PAGE (page), session);
+  gtk_window_present (GTK_WINDOW (window));
+  cv_test_ui_wait_mapped (page);
+  g_assert_false (notice_shown (page));
+
+  cv_test_meeting_stop (&meeting);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!notice_shown (page))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      cv_test_ui_iterate (100);
+    }
+  notice = cv_session_get_notice (session);
+  g_test_message ("notice: %s", notice);
+  g_assert_nonnull (notice);
+  g_assert_nonnull (cv_test_ui_find_label (page, notice));
+  g_autofree char *path = cv_test_ui_screenshot (window, "meeting-reconnecting");
+
+  cv_meeting_page_set_session (CV_MEETING_PAGE (page), NULL);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (cv_test_ui_find_type (page, GTK_TYPE_REVEALER))));
+  cv_session_leave (session);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
   setlocale (LC_ALL, "C.UTF-8");
+  gst_init (&argc, &argv);
   cv_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/meeting-page/shortcuts", test_shortcuts);
+  g_test_add_func ("/meeting-page/reconnect-notice", test_reconnect_notice);
   return g_test_run ();
 }
