@@ -7,6 +7,7 @@
 
 #include "cv-chat-log.h"
 #include "cv-chat-panel.h"
+#include "cv-save-dialog.h"
 #include "cv-folders.h"
 
 struct _CvChatPanel
@@ -285,7 +286,6 @@ save_cb (CvChatPanel *self)
   g_autofree char *day = g_date_time_format (now, "%Y-%m-%d");
   g_autofree char *suggested = NULL;
   const char *number = cv_chat_log_get_meeting_number (self->log);
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   if (self->chooser != NULL)
     return;
@@ -297,17 +297,7 @@ save_cb (CvChatPanel *self)
     /* Translators: the file name of a saved chat; %s is the date */
     suggested = g_strdup_printf (_("%s Chat.md"), day);
 
-  self->chooser = gtk_file_chooser_native_new (_("Save Chat"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE,
-                                               _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  if (folder != NULL)
-    {
-      g_autoptr (GFile) folder_file = g_file_new_for_path (folder);
-      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser), folder_file, NULL);
-    }
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), suggested);
+  self->chooser = cv_save_dialog_new (GTK_WIDGET (self), _("Save Chat"), folder, suggested);
   g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
@@ -319,12 +309,7 @@ cv_chat_panel_dispose (GObject *object)
 {
   CvChatPanel *self = CV_CHAT_PANEL (object);
 
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-      g_clear_object (&self->chooser);
-    }
+  cv_save_dialog_clear (&self->chooser, self);
   cv_chat_panel_set_session (self, NULL);
   if (self->log != NULL)
     g_signal_handlers_disconnect_by_func (self->log, messages_changed_cb, self);

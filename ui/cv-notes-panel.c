@@ -7,6 +7,7 @@
 
 #include "cv-folders.h"
 #include "cv-notes-panel.h"
+#include "cv-save-dialog.h"
 
 struct _CvNotesPanel
 {
@@ -193,7 +194,6 @@ save_cb (CvNotesPanel *self)
   g_autofree char *folder = cv_folders_get_notes (settings, NULL);
   GFile *file = cv_notes_get_file (self->notes);
   g_autofree char *suggested = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   if (self->chooser != NULL)
     return;
@@ -203,17 +203,7 @@ save_cb (CvNotesPanel *self)
   else
     suggested = g_strdup (_("Notes.md"));
 
-  self->chooser = gtk_file_chooser_native_new (_("Save Notes"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_SAVE,
-                                               _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  if (folder != NULL)
-    {
-      g_autoptr (GFile) folder_file = g_file_new_for_path (folder);
-      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser), folder_file, NULL);
-    }
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), suggested);
+  self->chooser = cv_save_dialog_new (GTK_WIDGET (self), _("Save Notes"), folder, suggested);
   g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
@@ -225,12 +215,7 @@ cv_notes_panel_dispose (GObject *object)
 {
   CvNotesPanel *self = CV_NOTES_PANEL (object);
 
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-      g_clear_object (&self->chooser);
-    }
+  cv_save_dialog_clear (&self->chooser, self);
   cv_notes_panel_set_session (self, NULL);
   if (self->notes != NULL)
     {
