@@ -497,6 +497,8 @@ typedef struct {
   uint64_t context;
   bool has_top;
   uint64_t top;
+  bool has_signed;
+  uint64_t signed_top;  /* the highest CTR a valid statement covered */
   uint64_t last_use;  /* the verifier's use counter, for dropping the least recent */
   size_t sender_rec;
   auth_slot *slots;
@@ -662,22 +664,32 @@ get_sender (cv_media_auth_verifier *v, uint32_t leaf, size_t *index)
   return CV_OK;
 }
 
+/* since_ms: when the frame was first reported unverified (as overdue, or now). */
 static void
-count_unverified (cv_media_auth_verifier *v, auth_stream *t, uint64_t now_ms)
+count_unverified (cv_media_auth_verifier *v, auth_stream *t, uint64_t since_ms)
 {
   sender_rec *r = &v->senders[t->sender_rec];
 
   r->counts.unverified++;
+  if (!r->any_unverified || since_ms > r->last_unverified_ms)
+    r->last_unverified_ms = since_ms;
   r->any_unverified = true;
-  r->last_unverified_ms = now_ms;
 }
 
-/* Empties a slot; a frame there that no statement covered was never authenticated. */
+/* Empties a slot; a frame there that no statement covered was never
+ * authenticated. One already overdue was shown unverified from its deadline
+ * on: leaving the window much later must not start that over, or a stream
+ * with a lost statement stays unverified for as long as its window lasts
+ * (10 s of 24 fps video) after later statements cover it again. */
 static void
 evict_slot (cv_media_auth_verifier *v, auth_stream *t, auth_slot *slot, uint64_t now_ms)
 {
   if ((slot->flags & SLOT_FRAME) && !(slot->flags & SLOT_RESOLVED))
-    count_unverified (v, t, now_ms);
+    {
+      uint64_t due = slot->arrival_ms + v->config.deadline_ms;
+
+      count_unverified (v, t, due >= slot->arrival_ms && due < now_ms ? due : now_ms);
+    }
   slot->flags = 0;
 }
 
@@ -733,6 +745,8 @@ get_stream (cv_media_auth_verifier *v, uint64_t epoch, uint32_t sender, uint64_t
   t->context = context;
   t->has_top = false;
   t->top = 0;
+  t->has_signed = false;
+  t->signed_top = 0;
   t->sender_rec = sender_index;
   t->last_use = ++v->use_counter;
   *out = t;
@@ -889,6 +903,12 @@ cv_media_auth_verifier_add_statement (cv_media_auth_verifier *v,
       if (slot->flags & SLOT_FRAME)
         resolve (r, slot);
     }
+  /* first_ctr + count - 1 cannot overflow: the parser refuses such ranges. */
+  if (!t->has_signed || statement->first_ctr + statement->count - 1 > t->signed_top)
+    {
+      t->has_signed = true;
+      t->signed_top = statement->first_ctr + statement->count - 1;
+    }
   if (conflict)
     {
       r->counts.bad_statements++;
@@ -903,6 +923,7 @@ void
 cv_media_auth_verifier_report (cv_media_auth_verifier *v, uint32_t sender, uint64_t now_ms,
                                cv_media_auth_report *out)
 {
+  uint64_t unsettled = 0; /* overdue frames that hold the sender at UNVERIFIED */
   size_t index;
   sender_rec *r;
 
@@ -928,13 +949,23 @@ cv_media_auth_verifier_report (cv_media_auth_verifier *v, uint32_t sender, uint6
             continue;
           out->pending++;
           if (now_ms >= slot->arrival_ms && now_ms - slot->arrival_ms >= v->config.deadline_ms)
-            out->overdue++;
+            {
+              out->overdue++;
+              /* A frame in a gap the sender's later statements passed over
+               * (theirs was lost) is shown unverified for one deadline
+               * after its own, then no longer holds back a stream that
+               * later statements cover; one past everything signed (or of
+               * a stream never signed) keeps it unverified. */
+              if (!t->has_signed || slot->ctr > t->signed_top
+                  || now_ms - slot->arrival_ms - v->config.deadline_ms < v->config.deadline_ms)
+                unsettled++;
+            }
         }
     }
 
   if (out->forged > 0 || out->bad_statements > 0)
     out->state = CV_MEDIA_AUTH_FORGED;
-  else if (out->overdue > 0
+  else if (unsettled > 0
            || (r->any_unverified && now_ms >= r->last_unverified_ms
                && now_ms - r->last_unverified_ms < v->config.deadline_ms))
     out->state = CV_MEDIA_AUTH_UNVERIFIED;
