@@ -99,7 +99,7 @@ recording_failed_cb (CvRecorder *recorder,
   cv_session_set_recording (bot->session, FALSE);
 }
 
-/* --record: what we receive (and our own video) from the moment we are in. */
+/* --record: what we receive (and our own video and microphone) from the moment we are in. */
 static void
 start_recording (Bot *bot)
 {
@@ -113,6 +113,7 @@ start_recording (Bot *bot)
     }
   bot->recorder = cv_recorder_new (streams);
   cv_recorder_set_self_view (bot->recorder, cv_session_get_self_view (bot->session));
+  cv_recorder_set_self_audio (bot->recorder, cv_session_get_self_audio (bot->session));
   g_signal_connect (bot->recorder, "saved", G_CALLBACK (recording_saved_cb), bot);
   g_signal_connect (bot->recorder, "failed", G_CALLBACK (recording_failed_cb), bot);
   if (!cv_recorder_start (bot->recorder, bot->record_path, &error))

@@ -1390,6 +1390,12 @@ cv_session_get_self_view (CvSession *self)
   return self->media ? cv_media_pipeline_get_self_view (self->media) : NULL;
 }
 
+CvRemoteStream *
+cv_session_get_self_audio (CvSession *self)
+{
+  return self->media ? cv_media_pipeline_get_self_audio (self->media) : NULL;
+}
+
 const char *
 cv_session_get_display_name (CvSession *self)
 {

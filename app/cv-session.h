@@ -81,6 +81,9 @@ GListModel      *cv_session_get_members          (CvSession   *self);
 GListModel      *cv_session_get_remote_streams   (CvSession   *self);
 /* Our own video as we send it (the self view), NULL before the media starts. */
 CvRemoteStream  *cv_session_get_self_view        (CvSession   *self);
+/* Our own microphone as we send it (nothing while muted), NULL before the
+ * media starts: for the recorder. */
+CvRemoteStream  *cv_session_get_self_audio       (CvSession   *self);
 const char      *cv_session_get_meeting_number   (CvSession   *self);
 /* The name we join with, as given to cv_session_new(). */
 const char      *cv_session_get_display_name     (CvSession   *self);

@@ -2,7 +2,8 @@
  *
  *   camera ─ tee ─ VP8 ─ cvsframeenc ─ cvsframepay ┐
  *             └ 320 px RGBA ─ appsink (self view)  │
- *   mic ─ level ─ valve ─ Opus ─ cvsframeenc ─ pay ┴ rtpfunnel ─ rtpbin ─ srtpenc ─┐
+ *   mic ─ level ─ valve ─ tee ─ Opus ─ cvsframeenc ─ pay ┴ rtpfunnel ─ rtpbin ─ srtpenc ─┐
+ *                          └ F32 ─ appsink (self audio, for the recorder)      │
  *                                                                                   udpsink ─▶ relay
  *   relay ─▶ udpsrc ─ srtpdec ─ rtpbin ─┬ (per SSRC) cvsframedepay ─ cvsframedec ─ VP8 ─ appsink
  *                                       └ (per SSRC) cvsframedepay ─ cvsframedec ─ Opus ─ tee ─ appsink
@@ -71,6 +72,7 @@ struct _CvMediaPipeline
   gboolean audio_muted, video_enabled;
   gboolean has_speaker;
   CvRemoteStream *self_view;
+  CvRemoteStream *self_audio;
   GMutex receivers_lock;
   GHashTable *receivers;      /* SSRC → CvRemoteStream, streams built so far */
   GMutex play_lock;           /* the mix's figures, written on its streaming thread */
@@ -194,6 +196,12 @@ CvRemoteStream *
 cv_media_pipeline_get_self_view (CvMediaPipeline *self)
 {
   return self->self_view;
+}
+
+CvRemoteStream *
+cv_media_pipeline_get_self_audio (CvMediaPipeline *self)
+{
+  return self->self_audio;
 }
 
 gboolean
@@ -397,16 +405,17 @@ local_source (CvMediaPipeline  *self,
   return source;
 }
 
+/* The self view and the self audio: our own media into a CvRemoteStream. */
 static GstFlowReturn
-self_view_sample_cb (GstAppSink *sink,
-                     gpointer    user_data)
+self_sample_cb (GstAppSink *sink,
+                gpointer    user_data)
 {
-  CvRemoteStream *self_view = user_data;
+  CvRemoteStream *stream = user_data;
   g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
 
   if (sample == NULL)
     return GST_FLOW_EOS;
-  cv_remote_stream_push_sample (self_view, sample, -1, 0);
+  cv_remote_stream_push_sample (stream, sample, -1, 0);
   return GST_FLOW_OK;
 }
 
@@ -496,9 +505,13 @@ build_sender (CvMediaPipeline  *self,
     desc = g_strdup_printf (
       "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 "
       "! level audio-level-meta=true interval=20000000 post-messages=false "
-      "! valve name=mute drop=%s "
+      "! valve name=mute drop=%s ! tee name=mic "
       "! opusenc frame-size=20 bitrate=32000 "
-      "! cvsframeenc name=enc e2ee=%s context=%d ! cvsframepay name=pay pt=%d ssrc=%u",
+      "! cvsframeenc name=enc e2ee=%s context=%d ! cvsframepay name=pay pt=%d ssrc=%u "
+      /* After the valve: muted, the recording hears nothing of us either.
+       * The leaky queue keeps the encoder from ever waiting for it. */
+      "mic. ! queue max-size-buffers=0 max-size-bytes=0 max-size-time=200000000 leaky=downstream "
+      "! audioconvert ! audio/x-raw,format=F32LE ! appsink name=selfaudio sync=false",
       self->audio_muted ? "true" : "false", self->e2ee ? "true" : "false", CV_MEDIA_CONTEXT_AUDIO,
       self->e2ee ? CV_MEDIA_PT_AUDIO : CV_MEDIA_PT_AUDIO_PLAIN, cv_media_pipeline_get_ssrc (self, kind));
 
@@ -510,7 +523,7 @@ build_sender (CvMediaPipeline  *self,
   g_ptr_array_add (self->sframe_elements, gst_object_ref (enc));
   if (video)
     {
-      GstAppSinkCallbacks callbacks = { .new_sample = self_view_sample_cb };
+      GstAppSinkCallbacks callbacks = { .new_sample = self_sample_cb };
       g_autoptr (GstElement) self_view_sink = gst_bin_get_by_name (GST_BIN (chain), "selfview");
       g_autoptr (GstElement) self_view_queue = gst_bin_get_by_name (GST_BIN (chain), "selfq");
       g_autoptr (GstPad) throttled = gst_element_get_static_pad (self_view_queue, "src");
@@ -526,6 +539,11 @@ build_sender (CvMediaPipeline  *self,
     }
   else
     {
+      GstAppSinkCallbacks callbacks = { .new_sample = self_sample_cb };
+      g_autoptr (GstElement) self_audio_sink = gst_bin_get_by_name (GST_BIN (chain), "selfaudio");
+
+      gst_app_sink_set_callbacks (GST_APP_SINK (self_audio_sink), &callbacks,
+                                  g_object_ref (self->self_audio), g_object_unref);
       self->mute_valve = gst_bin_get_by_name (GST_BIN (chain), "mute");
     }
 
@@ -1205,6 +1223,7 @@ cv_media_pipeline_dispose (GObject *object)
   g_clear_object (&self->devices);
   g_clear_object (&self->remote_streams);
   g_clear_object (&self->self_view);
+  g_clear_object (&self->self_audio);
   g_clear_pointer (&self->receivers, g_hash_table_unref);
 
   G_OBJECT_CLASS (cv_media_pipeline_parent_class)->dispose (object);
@@ -1263,6 +1282,7 @@ cv_media_pipeline_init (CvMediaPipeline *self)
   self->send_video = TRUE;
   self->send_audio = TRUE;
   self->self_view = cv_remote_stream_new (0, CV_MEDIA_KIND_VIDEO);
+  self->self_audio = cv_remote_stream_new (0, CV_MEDIA_KIND_AUDIO);
   self->receivers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   g_mutex_init (&self->receivers_lock);
   g_mutex_init (&self->play_lock);

@@ -67,6 +67,10 @@ gboolean             cv_media_pipeline_get_video_enabled (CvMediaPipeline  *self
  * at most 15 frames a second, taken before the encoder. The same object for
  * the pipeline's life (SSRC 0, kind video); frames while running with video. */
 CvRemoteStream      *cv_media_pipeline_get_self_view     (CvMediaPipeline  *self);
+/* Our own microphone as the meeting hears it (for the recorder): mono F32
+ * at 48 kHz, taken after the mute valve, so nothing while muted. The same
+ * object for the pipeline's life (SSRC 0, kind audio). */
+CvRemoteStream      *cv_media_pipeline_get_self_audio    (CvMediaPipeline  *self);
 /* Where remote audio is played: a speaker's name as CvMediaDevices lists
  * it, or NULL for the default output (before start). Without an output
  * (no sound card) the mix goes to a fakesink and a log line says so once. */

@@ -3,7 +3,8 @@
  *   appsrc ─ convert (self view) ─┐
  *   appsrc ─ convert (video) ─────┼ compositor (grid) ─ VP8 ──┐
  *   black background ─────────────┘                           webmmux ─ filesink
- *   appsrc (audio) ───────────────┬ audiomixer ─ Opus ────────┘
+ *   appsrc (self audio) ──────────┐
+ *   appsrc (audio) ───────────────┼ audiomixer ─ Opus ────────┘
  *   silence ──────────────────────┘
  *
  * A pipeline of its own, fed by sinks on the CvRemoteStreams: the receive
@@ -74,6 +75,7 @@ struct _CvRecorder
 
   GListModel *streams;
   CvRemoteStream *self_view;
+  CvRemoteStream *self_audio;
   char *path;
 
   GstElement *pipeline;   /* NULL when not recording */
@@ -82,7 +84,8 @@ struct _CvRecorder
   GstElement *filesink;
   guint bus_watch;
   GHashTable *inputs;     /* CvRemoteStream * → Input *, streams of the model */
-  Input *self_input;
+  Input *self_input;       /* of self_view */
+  Input *self_audio_input;
   gint dropped;           /* atomic */
 };
 
@@ -312,7 +315,7 @@ sync_inputs (CvRecorder *self)
       g_autoptr (CvRemoteStream) item = g_list_model_get_item (self->streams, i);
       gboolean video = cv_remote_stream_get_kind (item) == CV_MEDIA_KIND_VIDEO;
 
-      if (g_hash_table_contains (self->inputs, item) || item == self->self_view)
+      if (g_hash_table_contains (self->inputs, item) || item == self->self_view || item == self->self_audio)
         continue;
       if (video && tiles >= MAX_TILES)
         continue;
@@ -342,6 +345,7 @@ teardown (CvRecorder *self,
   g_clear_handle_id (&self->bus_watch, g_source_remove);
   g_hash_table_remove_all (self->inputs);
   g_clear_pointer (&self->self_input, input_free);
+  g_clear_pointer (&self->self_audio_input, input_free);
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
   self->compositor = self->mixer = self->filesink = NULL;
   gst_clear_object (&self->pipeline);
@@ -499,6 +503,8 @@ cv_recorder_start (CvRecorder *self,
 
   if (self->self_view != NULL)
     self->self_input = input_new (self, self->self_view);
+  if (self->self_audio != NULL)
+    self->self_audio_input = input_new (self, self->self_audio);
   sync_inputs (self);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
@@ -541,6 +547,8 @@ cv_recorder_stop (CvRecorder *self)
     input_stop_samples (in);
   if (self->self_input != NULL)
     input_stop_samples (self->self_input);
+  if (self->self_audio_input != NULL)
+    input_stop_samples (self->self_audio_input);
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   gst_element_send_event (self->pipeline, gst_event_new_eos ());
   message = gst_bus_timed_pop_filtered (bus, STOP_TIMEOUT, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
@@ -558,6 +566,29 @@ cv_recorder_stop (CvRecorder *self)
   g_signal_emit (self, signals[SIGNAL_SAVED], 0, path);
 }
 
+/* Replaces one of our own streams (slot) and its input, while recording too. */
+static void
+set_self_stream (CvRecorder      *self,
+                 CvRemoteStream **slot,
+                 Input          **input,
+                 CvRemoteStream  *stream)
+{
+  if (*slot == stream)
+    return;
+  g_clear_pointer (input, input_free);
+  g_set_object (slot, stream);
+  if (self->pipeline != NULL)
+    {
+      /* It may have been an item of the model too. */
+      if (stream != NULL)
+        {
+          g_hash_table_remove (self->inputs, stream);
+          *input = input_new (self, stream);
+        }
+      sync_inputs (self);
+    }
+}
+
 void
 cv_recorder_set_self_view (CvRecorder     *self,
                            CvRemoteStream *self_view)
@@ -565,19 +596,18 @@ cv_recorder_set_self_view (CvRecorder     *self,
   g_return_if_fail (CV_IS_RECORDER (self));
   g_return_if_fail (self_view == NULL || CV_IS_REMOTE_STREAM (self_view));
 
-  if (self->self_view == self_view)
-    return;
-  g_clear_pointer (&self->self_input, input_free);
-  g_set_object (&self->self_view, self_view);
-  if (self->pipeline != NULL)
-    {
-      /* It may have been a tile of the model too. */
-      if (self_view != NULL)
-        g_hash_table_remove (self->inputs, self_view);
-      if (self_view != NULL)
-        self->self_input = input_new (self, self_view);
-      sync_inputs (self);
-    }
+  set_self_stream (self, &self->self_view, &self->self_input, self_view);
+}
+
+void
+cv_recorder_set_self_audio (CvRecorder     *self,
+                            CvRemoteStream *self_audio)
+{
+  g_return_if_fail (CV_IS_RECORDER (self));
+  g_return_if_fail (self_audio == NULL || CV_IS_REMOTE_STREAM (self_audio));
+  g_return_if_fail (self_audio == NULL || cv_remote_stream_get_kind (self_audio) == CV_MEDIA_KIND_AUDIO);
+
+  set_self_stream (self, &self->self_audio, &self->self_audio_input, self_audio);
 }
 
 gboolean
@@ -642,6 +672,7 @@ cv_recorder_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->streams, items_changed_cb, self);
   g_clear_object (&self->streams);
   g_clear_object (&self->self_view);
+  g_clear_object (&self->self_audio);
 
   G_OBJECT_CLASS (cv_recorder_parent_class)->dispose (object);
 }

@@ -26,6 +26,9 @@ CvRecorder *cv_recorder_new           (GListModel     *streams);
 /* Our own video as the first tile; NULL for none. */
 void        cv_recorder_set_self_view (CvRecorder     *self,
                                        CvRemoteStream *self_view);
+/* Our own microphone (an audio stream), mixed in; NULL for none. */
+void        cv_recorder_set_self_audio (CvRecorder     *self,
+                                        CvRemoteStream *self_audio);
 /* Starts writing path (.webm), truncating it. */
 gboolean    cv_recorder_start         (CvRecorder     *self,
                                        const char     *path,

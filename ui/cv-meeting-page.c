@@ -255,7 +255,10 @@ add_self_view (CvMeetingPage *self)
   g_hash_table_insert (self->tiles, g_object_ref (self_view), tile);
   cv_tile_grid_append (self->tile_grid, GTK_WIDGET (tile));
   if (self->recorder != NULL)
-    cv_recorder_set_self_view (self->recorder, self_view);
+    {
+      cv_recorder_set_self_view (self->recorder, self_view);
+      cv_recorder_set_self_audio (self->recorder, cv_session_get_self_audio (self->session));
+    }
   update_tiles_visibility (self);
 }
 
@@ -419,6 +422,7 @@ start_recording (CvMeetingPage  *self,
   path = cv_recorder_make_path (folder, cv_session_get_meeting_number (self->session));
   recorder = cv_recorder_new (cv_session_get_remote_streams (self->session));
   cv_recorder_set_self_view (recorder, cv_session_get_self_view (self->session));
+  cv_recorder_set_self_audio (recorder, cv_session_get_self_audio (self->session));
   g_signal_connect (recorder, "saved", G_CALLBACK (recorder_saved_cb), self);
   g_signal_connect (recorder, "failed", G_CALLBACK (recorder_failed_cb), self);
   if (!cv_recorder_start (recorder, path, error))

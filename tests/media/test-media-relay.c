@@ -574,6 +574,54 @@ test_self_view (void)
   participant_clear (&alice);
 }
 
+static gboolean
+self_audio_has (gpointer data)
+{
+  Frames *f = data;
+
+  return cv_remote_stream_get_frames (cv_media_pipeline_get_self_audio (f->p->media)) >= f->n;
+}
+
+/* Our own microphone for the recorder: the test tone while unmuted,
+ * nothing while muted. */
+static void
+test_self_audio (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CvRelay) relay = cv_relay_new ("127.0.0.1", 0, &error);
+  Options alone = { .e2ee = TRUE, .keys = FALSE, .send = TRUE };
+  Participant alice;
+  CvRemoteStream *self_audio;
+  guint64 n;
+
+  g_assert_no_error (error);
+  participant_init (&alice, relay, 1, 0, "Alice", &alone);
+  self_audio = cv_media_pipeline_get_self_audio (alice.media);
+  g_assert_nonnull (self_audio);
+  g_assert_cmpint (cv_remote_stream_get_kind (self_audio), ==, CV_MEDIA_KIND_AUDIO);
+  participant_start (&alice);
+
+  /* 20 ms buffers: 25 is half a second of the tone. */
+  g_assert_true (run_until (self_audio_has, &(Frames) { &alice, CV_MEDIA_KIND_AUDIO, 25 }, 5000));
+  /* A sine of amplitude 0.3 has a mean |x| of 0.19 (F32, as the stream's
+   * level reads it; another format would not measure so). */
+  g_test_message ("self audio level %.3f", cv_remote_stream_get_audio_level (self_audio));
+  g_assert_cmpfloat (cv_remote_stream_get_audio_level (self_audio), >, 0.15);
+  g_assert_cmpfloat (cv_remote_stream_get_audio_level (self_audio), <, 0.25);
+
+  /* Muted: after what was under way, nothing. */
+  cv_media_pipeline_set_audio_muted (alice.media, TRUE);
+  run_for (500);
+  n = cv_remote_stream_get_frames (self_audio);
+  run_for (1000);
+  g_assert_cmpuint (cv_remote_stream_get_frames (self_audio), ==, n);
+
+  cv_media_pipeline_set_audio_muted (alice.media, FALSE);
+  g_assert_true (run_until (self_audio_has, &(Frames) { &alice, CV_MEDIA_KIND_AUDIO, n + 10 }, 5000));
+
+  participant_clear (&alice);
+}
+
 typedef struct {
   CvMediaPipeline *media;
   double level;
@@ -934,6 +982,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/media/relay/e2ee-never-plain", test_e2ee_never_plain);
   g_test_add_func ("/media/relay/mute-and-video-off", test_mute_and_video_off);
   g_test_add_func ("/media/relay/self-view", test_self_view);
+  g_test_add_func ("/media/relay/self-audio", test_self_audio);
   g_test_add_func ("/media/relay/playback", test_playback);
   g_test_add_func ("/media/relay/late-joiner", test_late_joiner);
   g_test_add_func ("/media/relay/relay-sees-ciphertext", test_relay_sees_ciphertext);

@@ -472,6 +472,49 @@ test_grid (void)
   g_rmdir (dir);
 }
 
+/* Our own microphone (the self audio) is in the mix: alone, without any
+ * remote stream, and only while it sends (muted sends nothing). */
+static void
+test_self_audio (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cv-recorder-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "self-audio.webm", NULL);
+  g_autoptr (GListStore) streams = g_list_store_new (CV_TYPE_REMOTE_STREAM);
+  g_autoptr (Feeder) tone = feeder_new (CV_MEDIA_KIND_AUDIO, "wave=sine freq=440 volume=0.3");
+  g_autoptr (CvRecorder) recorder = NULL;
+  g_autoptr (GError) error = NULL;
+  Events ev = { 0 };
+  Decoded d;
+
+  recorder = recorder_new (G_LIST_MODEL (streams), &ev);
+  cv_recorder_set_self_audio (recorder, tone->stream);
+  g_assert_true (cv_recorder_start (recorder, path, &error));
+  g_assert_no_error (error);
+  run_for (2000);
+  cv_recorder_stop (recorder);
+  g_assert_cmpstr (ev.saved, ==, path);
+
+  decode (path, 0, &d);
+  g_assert_cmpint (d.audio_samples, >=, 48000);
+  /* Mostly the tone (mean |x| 0.19); silence alone would be 0. */
+  g_assert_cmpfloat (d.audio_sum / d.audio_samples, >, 0.05);
+  decoded_clear (&d);
+
+  /* Without it: silence. */
+  cv_recorder_set_self_audio (recorder, NULL);
+  g_assert_true (cv_recorder_start (recorder, path, &error));
+  run_for (1000);
+  cv_recorder_stop (recorder);
+  decode (path, 0, &d);
+  g_assert_cmpint (d.audio_samples, >=, 12000);
+  g_assert_cmpfloat (d.audio_sum / d.audio_samples, <, 0.001);
+  decoded_clear (&d);
+
+  events_clear (&ev);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* In a child: record, then die without any chance to finish the file. */
 static void
 record_then_die (const char *path,
@@ -646,6 +689,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/recorder/make-path", test_make_path);
   g_test_add_func ("/recorder/cannot-write", test_cannot_write);
   g_test_add_func ("/recorder/grid", test_grid);
+  g_test_add_func ("/recorder/self-audio", test_self_audio);
   g_test_add_func ("/recorder/killed", test_killed);
   g_test_add_func ("/recorder/file-too-large", test_file_too_large);
   g_test_add_func ("/recorder/disk-full", test_disk_full);
