@@ -9,11 +9,39 @@ struct _CvMeetingMember
   CvCertificateInfo *certificate;
   gboolean is_self;
   gboolean in_roster;
+  CvMemberKind kind;
   guint64 frames;
   gboolean audio_muted, video_on, recording;
 };
 
 G_DEFINE_FINAL_TYPE (CvMeetingMember, cv_meeting_member, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (CvMemberKind, cv_member_kind,
+  G_DEFINE_ENUM_VALUE (CV_MEMBER_KIND_UNKNOWN, "unknown"),
+  G_DEFINE_ENUM_VALUE (CV_MEMBER_KIND_APP, "app"),
+  G_DEFINE_ENUM_VALUE (CV_MEMBER_KIND_ROOM_DEVICE, "room-device"))
+
+const char *
+cv_member_kind_to_protocol (CvMemberKind kind)
+{
+  switch (kind)
+    {
+    case CV_MEMBER_KIND_APP: return "client";
+    case CV_MEMBER_KIND_ROOM_DEVICE: return "device";
+    case CV_MEMBER_KIND_UNKNOWN:
+    default: return NULL;
+    }
+}
+
+CvMemberKind
+cv_member_kind_from_protocol (const char *name)
+{
+  if (g_strcmp0 (name, "client") == 0)
+    return CV_MEMBER_KIND_APP;
+  if (g_strcmp0 (name, "device") == 0)
+    return CV_MEMBER_KIND_ROOM_DEVICE;
+  return CV_MEMBER_KIND_UNKNOWN;
+}
 
 enum {
   PROP_0,
@@ -23,6 +51,7 @@ enum {
   PROP_CERTIFICATE,
   PROP_IS_SELF,
   PROP_IN_ROSTER,
+  PROP_KIND,
   PROP_FRAMES,
   PROP_AUDIO_MUTED,
   PROP_VIDEO_ON,
@@ -88,6 +117,22 @@ cv_meeting_member_set_in_roster (CvMeetingMember *self,
     return;
   self->in_roster = !!in_roster;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IN_ROSTER]);
+}
+
+CvMemberKind
+cv_meeting_member_get_kind (CvMeetingMember *self)
+{
+  return self->kind;
+}
+
+void
+cv_meeting_member_set_kind (CvMeetingMember *self,
+                            CvMemberKind     kind)
+{
+  if (self->kind == kind)
+    return;
+  self->kind = kind;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIND]);
 }
 
 guint64
@@ -177,6 +222,9 @@ cv_meeting_member_get_property (GObject    *object,
     case PROP_IN_ROSTER:
       g_value_set_boolean (value, self->in_roster);
       break;
+    case PROP_KIND:
+      g_value_set_enum (value, self->kind);
+      break;
     case PROP_FRAMES:
       g_value_set_uint64 (value, self->frames);
       break;
@@ -221,6 +269,7 @@ cv_meeting_member_class_init (CvMeetingMemberClass *klass)
   properties[PROP_CERTIFICATE] = g_param_spec_object ("certificate", NULL, NULL, CV_TYPE_CERTIFICATE_INFO, ro);
   properties[PROP_IS_SELF] = g_param_spec_boolean ("is-self", NULL, NULL, FALSE, notify);
   properties[PROP_IN_ROSTER] = g_param_spec_boolean ("in-roster", NULL, NULL, FALSE, notify);
+  properties[PROP_KIND] = g_param_spec_enum ("kind", NULL, NULL, CV_TYPE_MEMBER_KIND, CV_MEMBER_KIND_UNKNOWN, notify);
   properties[PROP_FRAMES] = g_param_spec_uint64 ("frames", NULL, NULL, 0, G_MAXUINT64, 0, notify);
   /* As the member announced them; unknown until it does (FALSE). */
   properties[PROP_AUDIO_MUTED] = g_param_spec_boolean ("audio-muted", NULL, NULL, FALSE, notify);

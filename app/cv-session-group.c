@@ -39,6 +39,12 @@ waiting_joiner_free (gpointer data)
   g_free (joiner);
 }
 
+static void
+leaf_to_remove_clear (gpointer data)
+{
+  cv_bytes_clear (&((CvLeafToRemove *) data)->signature_key);
+}
+
 static char *
 to_base64 (const cv_bytes *b)
 {
@@ -343,7 +349,8 @@ cv_session_group_prepare (CvSession  *self,
     }
   *key_package_b64 = to_base64 (&self->key_package.key_package_message);
   self->waiting = g_ptr_array_new_with_free_func (waiting_joiner_free);
-  self->leaves_to_remove = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->leaves_to_remove = g_array_new (FALSE, FALSE, sizeof (CvLeafToRemove));
+  g_array_set_clear_func (self->leaves_to_remove, leaf_to_remove_clear);
   self->own_commit_added = g_array_new (FALSE, FALSE, sizeof (gint64));
   return TRUE;
 }
@@ -450,19 +457,71 @@ on_welcome (CvSession  *self,
 
 /* ---- committing ---- */
 
+/* Copies the signature key of the member at leaf; FALSE if none is there. */
 static gboolean
-leaf_is_member (CvSession *self,
-                guint32    leaf)
+leaf_signature_key (CvSession *self,
+                    guint32    leaf,
+                    cv_bytes  *out)
 {
   g_autofree cv_mls_member *members = NULL;
   size_t n = 0;
 
-  if (cv_mls_group_members (self->group, &members, &n) != CV_OK)
+  if (self->group == NULL || cv_mls_group_members (self->group, &members, &n) != CV_OK)
     return FALSE;
   for (size_t i = 0; i < n; i++)
     if (members[i].leaf_index == leaf)
-      return TRUE;
+      return cv_bytes_copy (out, members[i].signature_key) == CV_OK;
   return FALSE;
+}
+
+/* Whether the member reported gone still holds its leaf. */
+static gboolean
+still_holds_leaf (CvSession            *self,
+                  const CvLeafToRemove *gone)
+{
+  cv_bytes key = CV_BYTES_INIT;
+  gboolean same = leaf_signature_key (self, gone->leaf, &key) && cv_bytes_eq (&key, &gone->signature_key);
+
+  cv_bytes_clear (&key);
+  return same;
+}
+
+/* The service reported the member at leaf gone and we must remove it
+ * ourselves: kept until a commit removes it, by whoever is committer then. */
+static void
+remember_leaf_to_remove (CvSession *self,
+                         guint32    leaf)
+{
+  CvLeafToRemove gone = { leaf, CV_BYTES_INIT };
+
+  if (self->group == NULL || leaf == cv_mls_group_own_leaf (self->group))
+    return; /* not a member yet, or a report about us: we are here */
+  if (!leaf_signature_key (self, leaf, &gone.signature_key))
+    return; /* already removed */
+  for (guint i = 0; i < self->leaves_to_remove->len; i++)
+    {
+      CvLeafToRemove *known = &g_array_index (self->leaves_to_remove, CvLeafToRemove, i);
+      if (known->leaf == leaf && cv_bytes_eq (&known->signature_key, &gone.signature_key))
+        {
+          cv_bytes_clear (&gone.signature_key);
+          return;
+        }
+    }
+  g_array_append_val (self->leaves_to_remove, gone);
+}
+
+/* A commit is about to be merged: the leaves it removes are done. */
+static void
+forget_committed_removals (CvSession                   *self,
+                           const cv_mls_commit_summary *summary)
+{
+  for (guint i = self->leaves_to_remove->len; i-- > 0;)
+    for (size_t r = 0; r < summary->n_removed; r++)
+      if (g_array_index (self->leaves_to_remove, CvLeafToRemove, i).leaf == summary->removed[r])
+        {
+          g_array_remove_index (self->leaves_to_remove, i);
+          break;
+        }
 }
 
 /* Sends a commit of this epoch: as the committer, the waiting joiners and
@@ -493,13 +552,13 @@ commit_now (CvSession *self,
           g_array_append_val (adds, joiner->key_package);
           g_array_append_val (self->own_commit_added, joiner->participant);
         }
+      /* Kept until merged: if another commit wins the epoch, we try again. */
       for (guint i = 0; i < self->leaves_to_remove->len; i++)
         {
-          guint32 leaf = g_array_index (self->leaves_to_remove, guint32, i);
-          if (leaf_is_member (self, leaf))
-            g_array_append_val (removes, leaf);
+          CvLeafToRemove *gone = &g_array_index (self->leaves_to_remove, CvLeafToRemove, i);
+          if (still_holds_leaf (self, gone))
+            g_array_append_val (removes, gone->leaf);
         }
-      g_array_set_size (self->leaves_to_remove, 0);
     }
   if (!self_update && adds->len == 0 && removes->len == 0
       && cv_mls_group_pending_proposals (self->group, NULL, 0) == 0)
@@ -519,6 +578,9 @@ commit_now (CvSession *self,
        * hold up the others: drop the batch's joiners and say so in the log. */
       g_warning ("cannot commit %u adds and %u removals: %s", adds->len, removes->len, cv_status_message ());
       g_ptr_array_set_size (self->waiting, 0);
+      /* The removals too, or every later commit would fail on them. */
+      if (self->committer)
+        g_array_set_size (self->leaves_to_remove, 0);
       return;
     }
   self->own_commit_is_update = self_update;
@@ -606,6 +668,10 @@ merged (CvSession *self)
       cv_session_fail (self, error);
       return;
     }
+  /* A leaf reported gone and now held by someone else is not the gone one's. */
+  for (guint i = self->leaves_to_remove->len; i-- > 0;)
+    if (!still_holds_leaf (self, &g_array_index (self->leaves_to_remove, CvLeafToRemove, i)))
+      g_array_remove_index (self->leaves_to_remove, i);
   cv_session_epoch_changed (self, NULL);
   if (self->update_wanted)
     commit_now (self, TRUE);
@@ -632,6 +698,7 @@ on_commit (CvSession  *self,
         drop_waiting (self, g_array_index (self->own_commit_added, gint64, i));
       if (self->own_commit_is_update)
         self->update_wanted = FALSE;
+      forget_committed_removals (self, cv_mls_staged_commit_summary (self->own_commit));
       st = cv_mls_group_merge (self->group, g_steal_pointer (&self->own_commit));
       if (st != CV_OK)
         {
@@ -658,6 +725,7 @@ on_commit (CvSession  *self,
       cv_session_fail (self, error);
       return;
     }
+  forget_committed_removals (self, cv_mls_staged_commit_summary (received.staged));
   st = cv_mls_group_merge (self->group, g_steal_pointer (&received.staged));
   cv_mls_received_clear (&received);
   if (st != CV_OK)
@@ -787,11 +855,8 @@ cv_session_group_on_message (CvSession  *self,
           cv_mls_received_clear (&received);
           cv_bytes_clear (&proposal);
         }
-      if (!proposed && leaf >= 0)
-        {
-          guint32 l = (guint32) leaf;
-          g_array_append_val (self->leaves_to_remove, l);
-        }
+      if (!proposed && leaf >= 0 && leaf <= G_MAXUINT32)
+        remember_leaf_to_remove (self, (guint32) leaf);
       schedule_commit (self);
     }
   else if (g_str_equal (type, "error"))

@@ -19,6 +19,13 @@ typedef struct {
   cv_bytes key_package;
 } CvWaitingJoiner;
 
+/* A leaf the service reported gone, as it was then: the key tells whether
+ * the same member still holds it (a newcomer may take a freed leaf). */
+typedef struct {
+  guint32 leaf;
+  cv_bytes signature_key;
+} CvLeafToRemove;
+
 /* What a member announced of itself (its "state" message), kept across
  * epochs while the same key holds its leaf. */
 typedef struct {
@@ -41,6 +48,7 @@ struct _CvSession
   char *notice;
   char *display_name;
   gboolean send_video, send_audio, test_media;
+  CvMemberKind kind;                /* what we join as */
 
   /* The meeting */
   char *host;
@@ -73,7 +81,7 @@ struct _CvSession
   GArray *own_commit_added;          /* participant ids, in the order of the adds */
   gboolean committer;
   GPtrArray *waiting;                /* CvWaitingJoiner */
-  GArray *leaves_to_remove;          /* guint32, reported gone by the service */
+  GArray *leaves_to_remove;          /* CvLeafToRemove, until a commit removes them */
   guint commit_source;
   gboolean own_commit_is_update;     /* own_commit has a path for our leaf */
   gboolean update_wanted;            /* a self-update waits for its epoch */

@@ -140,9 +140,10 @@ certificate_for (CvSession              *self,
   return info;
 }
 
-static gboolean
-leaf_in_roster (CvSession *self,
-                guint32    leaf)
+/* The roster's participant at leaf, or NULL. */
+static JsonObject *
+roster_entry_at (CvSession *self,
+                 guint32    leaf)
 {
   GHashTableIter iter;
   gpointer value;
@@ -153,9 +154,26 @@ leaf_in_roster (CvSession *self,
       JsonObject *p = value;
       if (json_object_get_boolean_member_with_default (p, "member", FALSE)
           && json_object_get_int_member_with_default (p, "leaf_index", -1) == (gint64) leaf)
-        return TRUE;
+        return p;
     }
-  return FALSE;
+  return NULL;
+}
+
+/* What the roster says of a member: listed or not, app or room device.
+ * Our own kind we know; the others' is the service's word. */
+static void
+link_to_roster (CvSession       *self,
+                CvMeetingMember *member)
+{
+  JsonObject *entry = roster_entry_at (self, cv_meeting_member_get_leaf_index (member));
+  CvMemberKind kind = CV_MEMBER_KIND_UNKNOWN;
+
+  if (cv_meeting_member_get_is_self (member))
+    kind = self->kind;
+  else if (entry != NULL)
+    kind = cv_member_kind_from_protocol (json_object_get_string_member_with_default (entry, "kind", NULL));
+  cv_meeting_member_set_in_roster (member, entry != NULL);
+  cv_meeting_member_set_kind (member, kind);
 }
 
 static void
@@ -222,7 +240,7 @@ rebuild_members (CvSession *self)
         continue;
       member = cv_meeting_member_new (members[i].leaf_index, info);
       cv_meeting_member_set_is_self (member, members[i].leaf_index == cv_mls_group_own_leaf (self->group));
-      cv_meeting_member_set_in_roster (member, leaf_in_roster (self, members[i].leaf_index));
+      link_to_roster (self, member);
       if (cv_meeting_member_get_is_self (member))
         cv_meeting_member_set_announced (member, self->audio_muted, self->video_enabled, self->recording);
       else
@@ -426,8 +444,8 @@ cv_session_application_received (CvSession    *self,
     g_debug ("ignored an application message of type %s", type); /* a newer client's */
 }
 
-/* The service's roster changed, not the group: only the flags that compare
- * the two change, the members and their verified credentials stay. */
+/* The service's roster changed, not the group: only what the members take
+ * from it changes, the members and their verified credentials stay. */
 static void
 update_roster_flags (CvSession *self)
 {
@@ -436,7 +454,7 @@ update_roster_flags (CvSession *self)
   for (guint i = 0; i < g_list_model_get_n_items (members); i++)
     {
       g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
-      cv_meeting_member_set_in_roster (m, leaf_in_roster (self, cv_meeting_member_get_leaf_index (m)));
+      link_to_roster (self, m);
     }
 }
 
@@ -1110,6 +1128,8 @@ connected_cb (GObject      *source,
   json_object_set_string_member (join, "meeting", self->number);
   json_object_set_string_member (join, "display_name", self->display_name);
   json_object_set_boolean_member (join, "e2ee", TRUE);
+  if (self->kind != CV_MEMBER_KIND_APP)
+    json_object_set_string_member (join, "kind", cv_member_kind_to_protocol (self->kind));
   json_object_set_boolean_member (join, "video", self->send_video);
   json_object_set_string_member (join, "key_package", key_package);
   if (self->password != NULL)
@@ -1255,6 +1275,16 @@ cv_session_set_media (CvSession *self,
   /* Without a microphone or camera we are as good as muted or dark. */
   cv_session_set_audio_muted (self, !send_audio);
   cv_session_set_video_enabled (self, send_video);
+}
+
+void
+cv_session_set_kind (CvSession    *self,
+                     CvMemberKind  kind)
+{
+  g_return_if_fail (CV_IS_SESSION (self));
+  g_return_if_fail (kind == CV_MEMBER_KIND_APP || kind == CV_MEMBER_KIND_ROOM_DEVICE);
+  g_return_if_fail (self->state == CV_SESSION_IDLE);
+  self->kind = kind;
 }
 
 /* Our own row in the member list shows what we announce. */
@@ -1555,6 +1585,7 @@ static void
 cv_session_init (CvSession *self)
 {
   self->participant_id = -1;
+  self->kind = CV_MEMBER_KIND_APP;
   self->send_video = TRUE;
   self->send_audio = TRUE;
   self->video_enabled = TRUE;

@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "cv-media-pipeline.h"
+#include "cv-meeting-member.h"
 #include "cv-security-state.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,11 @@ void             cv_session_set_media            (CvSession   *self,
                                                   gboolean     send_video,
                                                   gboolean     send_audio,
                                                   gboolean     test_media);
+
+/* What we join as (before joining): the app (default) or a room device.
+ * Others see it on our row, as the service reports it. */
+void             cv_session_set_kind             (CvSession    *self,
+                                                  CvMemberKind  kind);
 
 /* Our identity in the meeting (before joining): a PEM certificate chain,
  * leaf first, and its PEM private key, which becomes our MLS signature key.

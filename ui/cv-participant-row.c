@@ -1,5 +1,5 @@
 /* CvParticipantRow: one member in the participant list: the identity badge,
- * the name, what the credential proves, and whether the member is muted,
+ * the name, what the credential proves, app or room device, and whether the member is muted,
  * records, and whether its media decrypts here. Rows are recycled by the
  * list view, so everything is read from the member on each change. */
 #include "config.h"
@@ -101,6 +101,20 @@ update (CvParticipantRow *self)
           ? g_strdup_printf (_("%s (you)"), cv_meeting_member_get_display_name (m))
           : g_strdup (cv_meeting_member_get_display_name (m));
   detail = g_string_new (cv_certificate_verdict_to_string (verdict));
+  switch (cv_meeting_member_get_kind (m))
+    {
+    case CV_MEMBER_KIND_APP:
+      /* Translators: the participant joined with the Conclave application */
+      g_string_append (detail, _(" · Conclave app"));
+      break;
+    case CV_MEMBER_KIND_ROOM_DEVICE:
+      /* Translators: the participant is a meeting room's video system */
+      g_string_append (detail, _(" · Room device"));
+      break;
+    case CV_MEMBER_KIND_UNKNOWN:
+    default:
+      break; /* the roster does not say */
+    }
   if (!is_self && !cv_meeting_member_get_in_roster (m))
     /* Translators: the MLS group has this member, the service's roster does not */
     g_string_append (detail, _(" · not listed by the service"));
@@ -146,7 +160,7 @@ cv_participant_row_set_member (CvParticipantRow *self,
   g_set_object (&self->member, member);
   if (member != NULL)
     {
-      /* Roster, mute, recording and decrypted frames change under a row. */
+      /* Roster, kind, mute, recording and decrypted frames change under a row. */
       g_signal_connect_swapped (member, "notify", G_CALLBACK (update), self);
       update (self);
     }

@@ -886,6 +886,125 @@ test_leaver_cannot_decrypt (void)
   service_stop (&service);
 }
 
+/* ---- a leaf reported gone, then taken over ---- */
+
+static guint32
+own_leaf (CvSession *session)
+{
+  GListModel *members = cv_session_get_members (session);
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
+      if (cv_meeting_member_get_is_self (m))
+        return cv_meeting_member_get_leaf_index (m);
+    }
+  g_assert_not_reached ();
+}
+
+/* Everyone sees Dan as a room device and the others as the app, Dan too. */
+static gboolean
+kinds_seen (CvSession **sessions, guint n)
+{
+  for (guint v = 0; v < n; v++)
+    {
+      GListModel *members = cv_session_get_members (sessions[v]);
+
+      if (g_list_model_get_n_items (members) != n)
+        return FALSE;
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (CvMeetingMember) m = g_list_model_get_item (members, i);
+          CvMemberKind want = g_str_equal (cv_meeting_member_get_display_name (m), "Dan")
+                              ? CV_MEMBER_KIND_ROOM_DEVICE : CV_MEMBER_KIND_APP;
+          if (cv_meeting_member_get_kind (m) != want)
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Three meet; by leaf, the first is the committer, the last leaves. The
+ * middle one, not the committer, is told without a Remove proposal he can
+ * use (as when the service's does not verify): he keeps that leaf to
+ * remove. The committer's commit removes it and he forgets it. Dan, a room
+ * device, takes the freed leaf. When the first leaves, the middle one is the
+ * committer (lowest leaf): his commit removes the first only, and Dan stays.
+ * Along the way, everyone sees who is the app and who the room device. */
+static void
+test_reused_leaf (void)
+{
+  Service service = { 0 };
+  CvSession *sessions[4];
+  CvSession *first, *stays, *goes;
+  g_autoptr (JsonObject) report = json_object_new ();
+  guint32 freed_leaf;
+
+  service_start (&service);
+  for (guint i = 0; i < 3; i++)
+    sessions[i] = join (&service, names[i]);
+  wait_for (sessions, 3, all_at_same_epoch, 20, "three members at one epoch");
+  /* Whose join the service saw first created the group: leaves by order. */
+  first = stays = goes = sessions[0];
+  for (guint i = 0; i < 3; i++)
+    {
+      if (own_leaf (sessions[i]) < own_leaf (first))
+        first = sessions[i];
+      if (own_leaf (sessions[i]) > own_leaf (goes))
+        goes = sessions[i];
+    }
+  for (guint i = 0; i < 3; i++)
+    if (sessions[i] != first && sessions[i] != goes)
+      stays = sessions[i];
+  g_assert_true (first->committer);
+  g_assert_false (stays->committer);
+  freed_leaf = own_leaf (goes);
+
+  cv_session_leave (goes);
+  json_object_set_string_member (report, "type", "remove-needed");
+  json_object_set_int_member (report, "participant", goes->participant_id);
+  json_object_set_int_member (report, "leaf_index", freed_leaf);
+  json_object_set_int_member (report, "epoch", (gint64) cv_session_get_epoch (stays));
+  json_object_set_string_member (report, "reason", "left");
+  cv_session_group_on_message (stays, "remove-needed", report);
+  g_assert_cmpuint (stays->leaves_to_remove->len, ==, 1);
+  /* The same report again is one entry; one about himself is none. */
+  cv_session_group_on_message (stays, "remove-needed", report);
+  json_object_set_int_member (report, "leaf_index", own_leaf (stays));
+  cv_session_group_on_message (stays, "remove-needed", report);
+  g_assert_cmpuint (stays->leaves_to_remove->len, ==, 1);
+  {
+    CvSession *two[2] = { first, stays };
+    wait_for (two, 2, all_at_same_epoch, 20, "the first two at the epoch without the third");
+  }
+  g_assert_cmpuint (stays->leaves_to_remove->len, ==, 0);
+
+  sessions[3] = new_session (names[3]);
+  cv_session_set_kind (sessions[3], CV_MEMBER_KIND_ROOM_DEVICE);
+  start_join (&service, sessions[3]);
+  {
+    CvSession *now[3] = { first, stays, sessions[3] };
+    wait_for (now, 3, all_at_same_epoch, 20, "the first two and Dan at one epoch");
+    g_assert_cmpuint (own_leaf (sessions[3]), ==, freed_leaf);
+    wait_for (now, 3, kinds_seen, 10, "Dan seen as a room device, the others as the app");
+  }
+
+  cv_session_leave (first);
+  {
+    CvSession *rest[2] = { stays, sessions[3] };
+    wait_for (rest, 2, all_at_same_epoch, 20, "the second and Dan at the epoch without the first");
+    g_assert_true (stays->committer);
+    g_assert_cmpuint (own_leaf (sessions[3]), ==, freed_leaf);
+  }
+
+  for (guint i = 0; i < 4; i++)
+    {
+      cv_session_leave (sessions[i]);
+      g_object_unref (sessions[i]);
+    }
+  service_stop (&service);
+}
+
 /* ---- identities ---- */
 
 static GBytes *
@@ -1060,6 +1179,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/app/session/chat-across-epoch", test_chat_across_epoch);
   g_test_add_func ("/app/session/reconnect", test_reconnect);
   g_test_add_func ("/app/session/leaver-cannot-decrypt", test_leaver_cannot_decrypt);
+  g_test_add_func ("/app/session/reused-leaf", test_reused_leaf);
   g_test_add_func ("/app/session/standard-meeting", test_standard_meeting);
   g_test_add_func ("/app/session/bad-application-messages", test_bad_application_messages);
   if (g_test_slow ())

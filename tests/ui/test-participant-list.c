@@ -1,7 +1,7 @@
 /* The participant list at 1000 members: rows exist only for what is on
- * screen, follow scrolling, show each member's state, and a row opens the
- * member's certificate. Members are real CvMeetingMember objects over
- * e2ee/'s basic-credential verdicts. */
+ * screen, follow scrolling, show each member's state and whether it is the
+ * app or a room device, and a row opens the member's certificate. Members
+ * are real CvMeetingMember objects over e2ee/'s basic-credential verdicts. */
 #include "config.h"
 
 #include <locale.h>
@@ -127,6 +127,9 @@ test_thousand_rows (void)
       cv_meeting_member_set_in_roster (m, TRUE);
       cv_meeting_member_set_frames (m, i % 7 == 0 ? 0 : 100);
       cv_meeting_member_set_announced (m, i % 3 == 0, TRUE, i == 2);
+      /* Member 0 is a room device; of member 1 the roster did not say. */
+      cv_meeting_member_set_kind (m, i == 0 ? CV_MEMBER_KIND_ROOM_DEVICE
+                                     : i == 1 ? CV_MEMBER_KIND_UNKNOWN : CV_MEMBER_KIND_APP);
       g_list_store_append (store, m);
     }
   gtk_window_set_default_size (GTK_WINDOW (window), 320, 600);
@@ -146,9 +149,20 @@ test_thousand_rows (void)
   g_assert_nonnull (cv_test_ui_find_label (GTK_WIDGET (row), "Member 0"));
   g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Unverified"));
   g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (row), "no media decrypted yet"));
+  g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Unverified · Room device"));
+  g_assert_null (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Conclave app"));
+  row = find_row (list, 1);
+  g_assert_nonnull (row);
+  g_assert_null (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Conclave app"));
+  g_assert_null (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Room device"));
   row = find_row (list, 2);
   g_assert_nonnull (row);
   g_assert_null (cv_test_ui_find_label_containing (GTK_WIDGET (row), "no media decrypted yet"));
+  g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Unverified · Conclave app"));
+  /* The kind learnt later (a roster update) shows without scrolling. */
+  cv_meeting_member_set_kind (cv_participant_row_get_member (row), CV_MEMBER_KIND_ROOM_DEVICE);
+  g_assert_nonnull (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Room device"));
+  g_assert_null (cv_test_ui_find_label_containing (GTK_WIDGET (row), "Conclave app"));
   shot = cv_test_ui_screenshot (window, "participant-list-1000");
 
   /* Scrolling through: rows are recycled, never more than a screenful. */
