@@ -325,6 +325,32 @@ sync_inputs (CvRecorder *self)
   layout (self);
 }
 
+/* For the missing-Opus-track puzzle (docs/recording.md): when each of the
+ * muxer's tracks gets its first data. Logs once per pad. */
+static GstPadProbeReturn
+first_buffer_cb (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         user_data)
+{
+  GstElement *pipeline = user_data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  g_autofree char *caps_str = caps ? gst_caps_to_string (caps) : NULL;
+
+  GST_INFO_OBJECT (pipeline, "first buffer on the muxer's %s pad at %" GST_TIME_FORMAT " (%s)",
+                   GST_PAD_NAME (pad), GST_TIME_ARGS (gst_element_get_current_running_time (pipeline)),
+                   caps_str ? caps_str : "no caps");
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+watch_muxer_pads (GstElement *pipeline)
+{
+  g_autoptr (GstElement) mux = gst_bin_get_by_name (GST_BIN (pipeline), "mux");
+
+  for (GList *l = GST_ELEMENT (mux)->sinkpads; l != NULL; l = l->next)
+    gst_pad_add_probe (l->data, GST_PAD_PROBE_TYPE_BUFFER, first_buffer_cb, pipeline, NULL);
+}
+
 static void
 items_changed_cb (GListModel *model,
                   guint       position,
@@ -497,6 +523,7 @@ cv_recorder_start (CvRecorder *self,
   gst_object_unref (self->mixer);
   gst_object_unref (self->filesink);
   g_object_set (self->filesink, "location", path, NULL);
+  watch_muxer_pads (self->pipeline);
 
   g_free (self->path);
   self->path = g_strdup (path);
