@@ -8,12 +8,14 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "cv-camera-preview.h"
 #include "cv-certificate-dialog.h"
 #include "cv-certificate-request.h"
 #include "cv-host.h"
 #include "cv-identity.h"
 #include "cv-media-devices.h"
 #include "cv-preferences-window.h"
+#include "cv-video-texture.h"
 
 struct _CvPreferencesWindow
 {
@@ -24,6 +26,7 @@ struct _CvPreferencesWindow
   CvCertificateInfo *certificate;
   GCancellable *request_cancellable;  /* a certificate request under way */
   CvHost *host;                       /* this computer's service, once asked for a certificate */
+  CvCameraPreview *preview;           /* while the window is mapped */
 
   AdwEntryRow *display_name_row;
   AdwEntryRow *server_row;
@@ -31,6 +34,8 @@ struct _CvPreferencesWindow
   AdwActionRow *notes_row;
   GtkSwitch *video_switch;
   AdwComboRow *camera_row;
+  GtkPicture *camera_preview;
+  GtkLabel *camera_preview_label;
   AdwComboRow *microphone_row;
   AdwComboRow *speaker_row;
   AdwActionRow *certificate_row;
@@ -239,6 +244,73 @@ fill_devices (CvPreferencesWindow *self)
   g_list_free_full (cameras, gst_object_unref);
   g_list_free_full (microphones, gst_object_unref);
   g_list_free_full (speakers, gst_object_unref);
+}
+
+/* ---- Camera preview ---- */
+
+static void
+preview_frame_cb (CvRemoteStream      *stream,
+                  CvPreferencesWindow *self)
+{
+  g_autoptr (GstSample) sample = cv_remote_stream_dup_last_sample (stream);
+  g_autoptr (GdkTexture) texture = NULL;
+
+  /* A frame queued before the preview stopped is not shown. */
+  if (sample == NULL || self->preview == NULL || cv_camera_preview_get_stream (self->preview) != stream)
+    return;
+  texture = cv_video_texture_new_for_sample (sample);
+  if (texture != NULL)
+    gtk_picture_set_paintable (self->camera_preview, GDK_PAINTABLE (texture));
+}
+
+static void
+stop_preview (CvPreferencesWindow *self)
+{
+  if (self->preview == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (cv_camera_preview_get_stream (self->preview), self);
+  cv_camera_preview_stop (self->preview);
+  g_clear_object (&self->preview);
+}
+
+/* Runs only while the window is shown: the camera light is on only then. */
+static void
+start_preview (CvPreferencesWindow *self)
+{
+  g_autofree char *camera = g_settings_get_string (self->settings, "camera");
+  g_autoptr (GError) error = NULL;
+
+  stop_preview (self);
+  gtk_picture_set_paintable (self->camera_preview, NULL);
+  self->preview = cv_camera_preview_new (self->devices, camera);
+  g_signal_connect (cv_camera_preview_get_stream (self->preview), "new-frame",
+                    G_CALLBACK (preview_frame_cb), self);
+  if (!cv_camera_preview_start (self->preview, &error))
+    {
+      /* Translators: %s says why, from GStreamer */
+      g_autofree char *text = g_strdup_printf (_("No preview: %s"), error->message);
+
+      stop_preview (self);
+      gtk_label_set_text (self->camera_preview_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->camera_preview_label), TRUE);
+      return;
+    }
+  if (cv_camera_preview_get_is_test (self->preview))
+    {
+      gtk_label_set_text (self->camera_preview_label,
+                          *camera != '\0' ? _("This camera is not connected: showing a test picture")
+                                           : _("No camera found: showing a test picture"));
+      gtk_widget_set_visible (GTK_WIDGET (self->camera_preview_label), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->camera_preview_label), FALSE);
+}
+
+CvCameraPreview *
+cv_preferences_window_get_camera_preview (CvPreferencesWindow *self)
+{
+  g_return_val_if_fail (CV_IS_PREFERENCES_WINDOW (self), NULL);
+  return self->preview;
 }
 
 /* ---- Identity ---- */
@@ -739,6 +811,8 @@ settings_changed_cb (CvPreferencesWindow *self,
     update_folders (self);
   else if (g_str_equal (key, "identity-certificate"))
     update_certificate (self);
+  else if (g_str_equal (key, "camera") && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    start_preview (self);
   else if (g_str_equal (key, "trusted-partner-cas"))
     {
       update_partners (self);
@@ -748,10 +822,25 @@ settings_changed_cb (CvPreferencesWindow *self,
 }
 
 static void
+cv_preferences_window_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (cv_preferences_window_parent_class)->map (widget);
+  start_preview (CV_PREFERENCES_WINDOW (widget));
+}
+
+static void
+cv_preferences_window_unmap (GtkWidget *widget)
+{
+  stop_preview (CV_PREFERENCES_WINDOW (widget));
+  GTK_WIDGET_CLASS (cv_preferences_window_parent_class)->unmap (widget);
+}
+
+static void
 cv_preferences_window_dispose (GObject *object)
 {
   CvPreferencesWindow *self = CV_PREFERENCES_WINDOW (object);
 
+  stop_preview (self);
   g_cancellable_cancel (self->request_cancellable);
   g_clear_object (&self->request_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), CV_TYPE_PREFERENCES_WINDOW);
@@ -770,6 +859,8 @@ cv_preferences_window_class_init (CvPreferencesWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cv_preferences_window_dispose;
+  widget_class->map = cv_preferences_window_map;
+  widget_class->unmap = cv_preferences_window_unmap;
 
   /* A certificate request ended: TRUE when the new identity is in place. */
   signals[SIGNAL_CERTIFICATE_REQUESTED] =
@@ -783,6 +874,8 @@ cv_preferences_window_class_init (CvPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, notes_row);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, video_switch);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, camera_row);
+  gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, camera_preview);
+  gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, camera_preview_label);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, microphone_row);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, speaker_row);
   gtk_widget_class_bind_template_child (widget_class, CvPreferencesWindow, certificate_row);

@@ -2,6 +2,8 @@
 
 #include <adwaita.h>
 
+#include "cv-camera-preview.h"
+
 G_BEGIN_DECLS
 
 #define CV_TYPE_PREFERENCES_WINDOW (cv_preferences_window_get_type ())
@@ -29,5 +31,8 @@ void       cv_preferences_window_request_certificate (CvPreferencesWindow *self,
                                                       const char          *server,
                                                       const char          *account,
                                                       const char          *password);
+/* The camera preview running while the window is shown, NULL while hidden
+ * (for tests). */
+CvCameraPreview *cv_preferences_window_get_camera_preview (CvPreferencesWindow *self);
 
 G_END_DECLS

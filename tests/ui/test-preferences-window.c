@@ -167,6 +167,88 @@ file_mode (const char *path)
   return st.st_mode & 0777;
 }
 
+/* Waits up to seconds for the picture to show a frame. */
+static gboolean
+wait_for_paintable (GtkPicture *picture,
+                    guint       seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      GdkPaintable *paintable = gtk_picture_get_paintable (picture);
+
+      if (paintable != NULL && gdk_paintable_get_intrinsic_width (paintable) > 0
+          && gdk_paintable_get_intrinsic_height (paintable) > 0)
+        return TRUE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  return FALSE;
+}
+
+/* A real pipeline (camera or test pattern) runs while the window is shown,
+ * stops when it is hidden, and starts again with the camera chosen. */
+static void
+test_camera_preview (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkPicture *picture;
+  g_autoptr (CvCameraPreview) first = NULL;
+  CvCameraPreview *second;
+  guint64 frames;
+  GdkPaintable *paintable;
+
+  g_settings_reset (f->settings, "camera");
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (f->window), "media");
+  picture = GTK_PICTURE (cv_test_ui_find_type (GTK_WIDGET (f->window), GTK_TYPE_PICTURE));
+  g_assert_nonnull (picture);
+  cv_test_ui_wait_mapped (GTK_WIDGET (picture));
+
+  g_assert_nonnull (cv_preferences_window_get_camera_preview (f->window));
+  first = g_object_ref (cv_preferences_window_get_camera_preview (f->window));
+  g_assert_true (cv_camera_preview_is_running (first));
+  g_assert_true (wait_for_paintable (picture, 5));
+  paintable = gtk_picture_get_paintable (picture);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==, 320);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (paintable), ==, 180);
+  if (cv_camera_preview_get_is_test (first))
+    g_assert_nonnull (cv_test_ui_find_label (GTK_WIDGET (f->window), "No camera found: showing a test picture"));
+  g_free (cv_test_ui_screenshot (GTK_WIDGET (f->window), "preferences-camera-preview"));
+
+  /* A camera that is not here: a new preview, the test picture, and why. */
+  g_settings_set_string (f->settings, "camera", "Camera Not Plugged In");
+  second = cv_preferences_window_get_camera_preview (f->window);
+  g_assert_nonnull (second);
+  g_assert_true (second != first);
+  g_assert_false (cv_camera_preview_is_running (first));
+  g_assert_true (cv_camera_preview_get_is_test (second));
+  g_assert_null (gtk_picture_get_paintable (picture));
+  g_assert_true (wait_for_paintable (picture, 5));
+  g_assert_nonnull (cv_test_ui_find_label (GTK_WIDGET (f->window),
+                                           "This camera is not connected: showing a test picture"));
+  g_settings_reset (f->settings, "camera");
+
+  /* Hidden: the pipeline is gone and no frame arrives any more. */
+  g_clear_object (&first);
+  first = g_object_ref (cv_preferences_window_get_camera_preview (f->window));
+  g_assert_true (wait_for_paintable (picture, 5));
+  gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
+  g_assert_null (cv_preferences_window_get_camera_preview (f->window));
+  g_assert_false (cv_camera_preview_is_running (first));
+  cv_test_ui_iterate (50);
+  frames = cv_remote_stream_get_frames (cv_camera_preview_get_stream (first));
+  g_assert_cmpuint (frames, >, 0);
+  cv_test_ui_iterate (400);
+  g_assert_cmpuint (cv_remote_stream_get_frames (cv_camera_preview_get_stream (first)), ==, frames);
+
+  /* Shown again: running again. */
+  gtk_window_present (GTK_WINDOW (f->window));
+  cv_test_ui_wait_mapped (GTK_WIDGET (f->window));
+  g_assert_nonnull (cv_preferences_window_get_camera_preview (f->window));
+  g_assert_true (cv_camera_preview_is_running (cv_preferences_window_get_camera_preview (f->window)));
+}
+
 static void
 test_identity_import (Fixture       *f,
                       gconstpointer  data)
@@ -572,6 +654,7 @@ main (int argc, char *argv[])
   g_test_add ("/preferences/general", Fixture, NULL, fixture_setup, test_general, fixture_teardown);
   g_test_add ("/preferences/media", Fixture, NULL, fixture_setup, test_media, fixture_teardown);
   g_test_add_func ("/preferences/chosen-device-kept", test_chosen_device_kept);
+  g_test_add ("/preferences/camera-preview", Fixture, NULL, fixture_setup, test_camera_preview, fixture_teardown);
   g_test_add ("/preferences/identity-import", Fixture, NULL, fixture_setup, test_identity_import, fixture_teardown);
   g_test_add ("/preferences/partner-cas", Fixture, NULL, fixture_setup, test_partner_cas, fixture_teardown);
   g_test_add ("/preferences/identity-for-session", Fixture, NULL, fixture_setup, test_identity_for_session,
