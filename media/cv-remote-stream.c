@@ -149,9 +149,20 @@ cv_remote_stream_push_sample (CvRemoteStream *self,
     }
   g_mutex_unlock (&self->sinks_lock);
 
+  /* Always through a source on the context, never g_main_context_invoke():
+   * when no thread is iterating the context right then, invoke runs the
+   * handler here, on the streaming thread, and a main thread stopping the
+   * pipeline waits for this thread while the handler waits for it (seen as
+   * a hang of the preferences' camera preview). */
   if (notify)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_new_frame_cb,
-                                g_object_ref (self), g_object_unref);
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, emit_new_frame_cb, g_object_ref (self), g_object_unref);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
 }
 
 guint
