@@ -13,6 +13,7 @@
 #include "cv-meeting-member.h"
 #include "cv-participant-row.h"
 #include "cv-video-tile.h"
+#include "cv-video-texture.h"
 
 struct _CvVideoTile
 {
@@ -31,26 +32,6 @@ struct _CvVideoTile
 };
 
 G_DEFINE_FINAL_TYPE (CvVideoTile, cv_video_tile, ADW_TYPE_BIN)
-
-static GdkTexture *
-texture_from_sample (GstSample *sample)
-{
-  GstVideoInfo info;
-  GstVideoFrame frame;
-  GdkTexture *texture = NULL;
-
-  if (!gst_video_info_from_caps (&info, gst_sample_get_caps (sample))
-      || !gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample), GST_MAP_READ))
-    return NULL;
-  {
-    gsize stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
-    g_autoptr (GBytes) bytes = g_bytes_new (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), stride * info.height);
-
-    texture = gdk_memory_texture_new (info.width, info.height, GDK_MEMORY_R8G8B8A8, bytes, stride);
-  }
-  gst_video_frame_unmap (&frame);
-  return texture;
-}
 
 static void
 update_member_state (CvVideoTile *self)
@@ -143,7 +124,7 @@ new_frame_cb (CvRemoteStream *stream,
 
   if (sample == NULL)
     return;
-  texture = texture_from_sample (sample);
+  texture = cv_video_texture_new_for_sample (sample);
   if (texture != NULL)
     gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
   find_member (self);
